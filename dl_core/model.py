@@ -1,0 +1,145 @@
+"""Networks from specs: activations and initialisers by name, an MLP that shows every layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class ActivationInfo:
+    name: str
+    label: str
+    formula: str
+    make: Callable[[], nn.Module]
+
+
+ACTIVATIONS: dict[str, ActivationInfo] = {
+    info.name: info
+    for info in (
+        ActivationInfo("tanh", "Tanh", "tanh(z)", nn.Tanh),
+        ActivationInfo("relu", "ReLU", "max(0, z)", nn.ReLU),
+        ActivationInfo("sigmoid", "Sigmoid", "1 / (1 + e^−z)", nn.Sigmoid),
+        ActivationInfo("linear", "Linear", "z", nn.Identity),
+        ActivationInfo("leaky_relu", "Leaky ReLU", "max(0.01·z, z)", lambda: nn.LeakyReLU(0.01)),
+        ActivationInfo("gelu", "GELU", "z·Φ(z)", nn.GELU),
+        ActivationInfo("elu", "ELU", "z if z > 0 else e^z − 1", nn.ELU),
+        ActivationInfo("silu", "SiLU (swish)", "z·σ(z)", nn.SiLU),
+    )
+}
+
+
+def _normal(std: float):
+    return lambda w, g: nn.init.normal_(w, 0.0, std, generator=g)
+
+
+@dataclass(frozen=True)
+class InitInfo:
+    name: str
+    label: str
+    explanation: str
+    weights: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+
+
+INITS: dict[str, InitInfo] = {
+    info.name: info
+    for info in (
+        InitInfo("xavier", "Xavier (Glorot)", "uniform, variance 2/(fan_in + fan_out): keeps tanh layers in range",
+                 lambda w, g: nn.init.xavier_uniform_(w, generator=g)),
+        InitInfo("he", "He (Kaiming)", "normal, variance 2/fan_in: made for ReLU",
+                 lambda w, g: nn.init.kaiming_normal_(w, nonlinearity="relu", generator=g)),
+        InitInfo("zeros", "Zeros", "every weight 0: all neurons of a layer stay identical (symmetry)",
+                 lambda w, g: nn.init.zeros_(w)),
+        InitInfo("small", "Small random", "normal, std 0.01: signals and gradients shrink layer by layer",
+                 _normal(0.01)),
+        InitInfo("large", "Large random", "normal, std 2: units saturate or blow up", _normal(2.0)),
+    )
+}
+
+
+class HiddenLayer(nn.Module):
+    """z = W·x + b, then a = f(z), then (while training) dropout."""
+
+    def __init__(self, n_in: int, n_out: int, activation: str, dropout: float):
+        super().__init__()
+        self.linear = nn.Linear(n_in, n_out)
+        self.activation = ACTIVATIONS[activation].make()
+        self.activation_name = activation
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.activation(self.linear(x)))
+
+    def extra_repr(self) -> str:
+        return f"{self.linear.in_features} → {self.linear.out_features}, {self.activation_name}"
+
+
+class MLP(nn.Module):
+    """A multilayer perceptron whose every hidden layer has its own width and activation."""
+
+    def __init__(self, n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int, dropout: float = 0.0):
+        super().__init__()
+        widths = [n_inputs] + [width for width, _ in hidden]
+        self.hidden = nn.ModuleList(
+            HiddenLayer(n_in, n_out, activation, dropout)
+            for n_in, n_out, (_, activation) in zip(widths[:-1], widths[1:], hidden)
+        )
+        self.output = nn.Linear(widths[-1], n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.hidden:
+            x = layer(x)
+        return self.output(x)
+
+    def forward_all(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Every layer's activation, then the raw output: [(N, w₁), …, (N, n_outputs)]."""
+        outputs = []
+        for layer in self.hidden:
+            x = layer(x)
+            outputs.append(x)
+        outputs.append(self.output(x))
+        return outputs
+
+    @property
+    def linears(self) -> list[nn.Linear]:
+        return [layer.linear for layer in self.hidden] + [self.output]
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [self.linears[0].in_features] + [linear.out_features for linear in self.linears]
+
+    def __repr__(self) -> str:
+        parts = [str(self.layer_sizes[0])]
+        parts += [f"{layer.linear.out_features} {layer.activation_name}" for layer in self.hidden]
+        parts.append(f"{self.output.out_features} out")
+        return f"MLP({' → '.join(parts)}, {parameter_count(self)} parameters)"
+
+
+def initialise(model: nn.Module, init: str, generator: torch.Generator) -> None:
+    """Weights by the named scheme, biases at zero."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.Linear):
+                INITS[init].weights(module.weight, generator)
+                nn.init.zeros_(module.bias)
+
+
+def mlp_parameter_count(n_inputs: int, widths: Sequence[int], n_outputs: int) -> int:
+    """Weights plus biases of an MLP, without building it."""
+    sizes = [n_inputs, *widths, n_outputs]
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def build_mlp(n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int,
+              dropout: float, init: str, seed: int) -> MLP:
+    """The same arguments always give the same weights."""
+    model = MLP(n_inputs, hidden, n_outputs, dropout)
+    initialise(model, init, torch.Generator().manual_seed(seed))
+    return model

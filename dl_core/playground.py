@@ -1,0 +1,118 @@
+"""The Playground's pictures of one Trainer: boundary, network diagram, curves, confusion matrix.
+
+One ``Snapshot`` is what a UI tick draws; building it is pure, so it is tested and timed
+without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .data import FEATURES
+from .maps import NetworkMaps, network_maps
+from .spec import ViewSpec
+from .train import Trainer
+from .viz import confusion_matrix, decision_boundary, heatmap_image, loss_curves, network_layout
+
+BOUNDARY_RESOLUTION = 60
+NEURON_MAP_RESOLUTION = 20  # every third grid point of the boundary's grid: one forward pass for both
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    boundary: go.Figure
+    network: dict  # for ui.network_view
+    curves: go.Figure
+    confusion: go.Figure | None
+    selected_name: str
+
+
+def node_names(trainer: Trainer) -> list[list[str]]:
+    model = trainer.model
+    names = [[FEATURES[f][0] for f in trainer.spec.model.features]]
+    for number, layer in enumerate(model.hidden, 1):
+        names.append([f"layer {number}, neuron {i + 1} ({layer.activation_name})"
+                      for i in range(layer.linear.out_features)])
+    outputs = model.output.out_features
+    names.append(["output"] if outputs == 1 else [f"output: class {c} logit" for c in range(outputs)])
+    return names
+
+
+def layer_titles(trainer: Trainer) -> list[str]:
+    hidden = [f"{layer.linear.out_features} {layer.activation_name}" for layer in trainer.model.hidden]
+    return ["inputs"] + hidden + ["output"]
+
+
+def _node_images(trainer: Trainer, maps: NetworkMaps) -> list[list[str]]:
+    images = [[heatmap_image(m / maps.extent) for m in maps.inputs]]  # features scaled into about [-1, 1]
+    images += [[heatmap_image(m) for m in layer] for layer in maps.hidden]
+    output = maps.output
+    images.append([heatmap_image(output)] if output.ndim == 2 else [heatmap_image(2 * p - 1) for p in output])
+    return images
+
+
+def _thinned(maps: NetworkMaps, stride: int) -> NetworkMaps:
+    return NetworkMaps(
+        inputs=maps.inputs[:, ::stride, ::stride],
+        hidden=[layer[:, ::stride, ::stride] for layer in maps.hidden],
+        output=maps.output[..., ::stride, ::stride],
+        extent=maps.extent,
+    )
+
+
+def selected_map(maps: NetworkMaps, selected: tuple[int, int] | None) -> tuple[np.ndarray, bool]:
+    """The map to show large, and whether it is the network's output."""
+    if selected is None:
+        return maps.output, True
+    layer, i = selected
+    if layer == 0 and i < len(maps.inputs):
+        return maps.inputs[i] / maps.extent, False
+    if 1 <= layer <= len(maps.hidden) and i < len(maps.hidden[layer - 1]):
+        return maps.hidden[layer - 1][i], False
+    if layer == len(maps.hidden) + 1 and maps.output.ndim == 3 and i < len(maps.output):
+        return 2 * maps.output[i] - 1, False
+    return maps.output, True
+
+
+def snapshot(trainer: Trainer, view: ViewSpec, selected: tuple[int, int] | None = None,
+             log_loss: bool = False) -> Snapshot:
+    """Everything one tick draws, from the trainer as it is now."""
+    data = trainer.dataset
+    maps = network_maps(trainer, BOUNDARY_RESOLUTION)
+    big, is_output = selected_map(maps, selected)
+    names = node_names(trainer)
+    selected_name = "output" if is_output or selected is None else names[selected[0]][selected[1]]
+    boundary = decision_boundary(
+        big, maps.extent, (data.x_train, data.y_train),
+        (data.x_test, data.y_test) if view.show_test else None,
+        n_classes=data.info.n_classes,
+        discretize=view.discretize, title=_title(trainer, selected_name),
+    )
+    small = _thinned(maps, BOUNDARY_RESOLUTION // NEURON_MAP_RESOLUTION)
+    linears = trainer.model.linears
+    network = network_layout(
+        trainer.model.layer_sizes, layer_titles(trainer), names,
+        [lin.weight.detach().cpu().numpy() for lin in linears],
+        [lin.bias.detach().cpu().numpy() for lin in linears],
+        _node_images(trainer, small), selected=selected,
+    )
+    h = trainer.history
+    accuracy = ({"train": h.train_accuracy, "test": h.test_accuracy}
+                if trainer.objective.is_classification else None)
+    curves = loss_curves(h.step, {"train": h.train_loss, "test": h.test_loss}, accuracy, log_y=log_loss)
+    confusion = None
+    if trainer.objective.is_classification:
+        confusion = confusion_matrix(trainer.confusion_matrix("test"),
+                                     [f"class {c}" for c in range(data.info.n_classes)])
+    return Snapshot(boundary, network, curves, confusion, selected_name)
+
+
+def _title(trainer: Trainer, selected_name: str) -> str:
+    h = trainer.history
+    loss = f"test loss {h.last('test_loss'):.3f}" if math.isfinite(h.last("test_loss")) else ""
+    return f"{selected_name} · step {trainer.step_count} · {loss}"
+

@@ -1,0 +1,214 @@
+"""A Trainer that advances by ``step(n)``, records history, and lets probes subscribe to events.
+
+Events, each called with the trainer:
+- ``after_backward``: after ``loss.backward()``, before the optimiser steps (gradients are
+  in ``p.grad``; the weights are still those that produced them);
+- ``after_step``: after the optimiser has updated the weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .data import Dataset, feature_matrix, make_dataset
+from .device import generator, pick_device, use_threads_for
+from .model import MLP, build_mlp, parameter_count
+from .objective import Objective, objective
+from .optimizers import OPTIMIZERS
+from .spec import Spec, TrainSpec, validate
+
+EVENTS = ("after_backward", "after_step")
+
+
+@dataclass
+class History:
+    """One entry per recorded step; accuracies are NaN for regression."""
+
+    step: list[int] = field(default_factory=list)
+    epoch: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+    def append(self, step: int, epoch: float, metrics: dict[str, float]) -> None:
+        self.step.append(step)
+        self.epoch.append(epoch)
+        for name, value in metrics.items():
+            getattr(self, name).append(value)
+
+    def last(self, name: str) -> float:
+        values = getattr(self, name)
+        return values[-1] if values else math.nan
+
+
+class InvalidSpec(ValueError):
+    """Raised with the learner-readable problems of a spec that cannot be built."""
+
+
+class Trainer:
+    """Builds the spec's data and network, then trains it ``n`` steps at a time."""
+
+    def __init__(self, spec: Spec, device: torch.device | None = None, record_every: int | None = 1):
+        """``record_every``: evaluate both splits every this many steps; None: once per ``step()`` call."""
+        problems = validate(spec)
+        if problems:
+            raise InvalidSpec("; ".join(problems))
+        self.spec = spec
+        self.device = device or pick_device()
+        self.record_every = record_every
+        d = spec.data
+        self.dataset: Dataset = make_dataset(d.dataset, d.n_points, d.noise, d.train_share, d.seed)
+        self.objective: Objective = objective(spec.train.loss, self.dataset.info.n_classes)
+        m = spec.model
+        hidden = [(layer.width, layer.activation) for layer in m.hidden]
+        self.model: MLP = build_mlp(len(m.features), hidden, self.objective.n_outputs, m.dropout, m.init, d.seed)
+        use_threads_for(parameter_count(self.model))
+        self.model.to(self.device)
+
+        self.x_train = self._inputs(self.dataset.x_train)  # (N_train, F)
+        self.x_test = self._inputs(self.dataset.x_test)  # (N_test, F)
+        self.y_train = torch.as_tensor(self.dataset.y_train, device=self.device)
+        self.y_test = torch.as_tensor(self.dataset.y_test, device=self.device)
+
+        self.optimizer = OPTIMIZERS[spec.train.optimizer].make(self.model.parameters(), spec.train.learning_rate)
+        self.hyper: TrainSpec = spec.train
+        self.step_count = 0
+        self.samples_seen = 0
+        self.diverged: str | None = None
+        self.history = History()
+        self.last_loss = torch.tensor(math.nan)
+        self._callbacks: dict[str, list[Callable[[Trainer], None]]] = {event: [] for event in EVENTS}
+        self._order_generator = generator(d.seed + 1)
+        self._order = torch.empty(0, dtype=torch.long)
+        self._cursor = 0
+        self._record()
+
+    def _inputs(self, points: np.ndarray) -> torch.Tensor:
+        return feature_matrix(torch.as_tensor(points), self.spec.model.features).to(self.device)
+
+    # ------------------------------------------------------------ events
+
+    def on(self, event: str, callback: Callable[[Trainer], None]) -> Callable[[], None]:
+        """Subscribes to an event; returns a function that unsubscribes."""
+        self._callbacks[event].append(callback)
+        return lambda: self._callbacks[event].remove(callback)
+
+    def _trigger(self, event: str) -> None:
+        for callback in self._callbacks[event]:
+            callback(self)
+
+    # ------------------------------------------------------------ hyper-parameters
+
+    def set_hyper(self, train: TrainSpec) -> None:
+        """Learning rate, batch size and regularisation change without a reset."""
+        if (train.loss, train.optimizer) != (self.hyper.loss, self.hyper.optimizer):
+            raise ValueError("a new loss or optimiser needs a new Trainer")
+        for group in self.optimizer.param_groups:
+            group["lr"] = train.learning_rate
+        self.hyper = train
+
+    @property
+    def batch_size(self) -> int:
+        return min(self.hyper.batch_size, len(self.y_train))
+
+    @property
+    def epoch(self) -> float:
+        return self.samples_seen / len(self.y_train)
+
+    # ------------------------------------------------------------ training
+
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        n = len(self.y_train)
+        if self.batch_size == n:
+            return self.x_train, self.y_train
+        if self._cursor + self.batch_size > len(self._order):
+            self._order = torch.randperm(n, generator=self._order_generator).to(self.device)
+            self._cursor = 0
+        index = self._order[self._cursor:self._cursor + self.batch_size]
+        self._cursor += self.batch_size
+        return self.x_train[index], self.y_train[index]
+
+    def penalty(self) -> torch.Tensor | float:
+        """The regularisation term added to the loss; it acts on weights, not biases."""
+        kind, rate = self.hyper.regularization, self.hyper.reg_rate
+        if kind == "none" or rate == 0:
+            return 0.0
+        weights = [linear.weight for linear in self.model.linears]
+        if kind == "l1":
+            return rate * sum(w.abs().sum() for w in weights)
+        return rate * 0.5 * sum((w * w).sum() for w in weights)
+
+    def step(self, n: int = 1) -> int:
+        """Advances up to ``n`` optimiser steps; returns how many ran (fewer once diverged)."""
+        done = 0
+        self.model.train()
+        for _ in range(n):
+            if self.diverged:
+                break
+            x, y = self._next_batch()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss = self.objective.loss(self.model(x), y)
+            total = loss + self.penalty()
+            total.backward()
+            self._trigger("after_backward")
+            self.optimizer.step()
+            self.step_count += 1
+            self.samples_seen += len(y)
+            done += 1
+            self.last_loss = loss.detach()
+            self._trigger("after_step")
+            if not torch.isfinite(total.detach()):
+                self._diverge()
+            elif self.record_every and self.step_count % self.record_every == 0:
+                self._record()
+        if done and not self.diverged and (not self.record_every or self.step_count % self.record_every):
+            self._record()
+        return done
+
+    def _diverge(self) -> None:
+        self.diverged = (
+            f"Training diverged at step {self.step_count}: the loss or the weights became "
+            f"infinite or NaN. The learning rate ({self.hyper.learning_rate:g}) is probably too "
+            "large for this network; lower it and press Reset."
+        )
+
+    # ------------------------------------------------------------ measuring
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Loss (without the regularisation term) and accuracy on both splits."""
+        self.model.eval()
+        metrics = {}
+        for split, x, y in (("train", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+            out = self.model(x)
+            metrics[f"{split}_loss"] = float(self.objective.loss(out, y))
+            metrics[f"{split}_accuracy"] = (
+                float((self.objective.predict(out) == y).float().mean())
+                if self.objective.is_classification else math.nan
+            )
+        self.model.train()
+        return metrics
+
+    def _record(self) -> None:
+        metrics = self.evaluate()
+        if not math.isfinite(metrics["train_loss"]):  # weights blew up in the last update
+            self._diverge()
+            return
+        self.history.append(self.step_count, self.epoch, metrics)
+
+    @torch.no_grad()
+    def confusion_matrix(self, split: str = "test") -> np.ndarray:
+        """Counts[true class, predicted class] on one split."""
+        x, y = (self.x_test, self.y_test) if split == "test" else (self.x_train, self.y_train)
+        self.model.eval()
+        predicted = self.objective.predict(self.model(x))
+        self.model.train()
+        c = self.objective.n_classes
+        counts = torch.bincount(y * c + predicted, minlength=c * c)
+        return counts.reshape(c, c).cpu().numpy()

@@ -1,0 +1,71 @@
+"""Playground: a small network learning a 2D dataset, live, every neuron visible."""
+
+import math
+
+import streamlit as st
+
+from dl_core import validate
+from dl_core.playground import snapshot
+from ui.network_view import network_view
+from ui.page import setup_page
+from ui.playground_controls import playground_controls
+from ui.run_controls import TICK_SECONDS, live_run, run_buttons
+from ui.spec_state import initial_spec, keep_spec, share_link, show_link_warnings
+
+SPEC, RUN, SELECTED = "pg.spec", "pg.run", "pg.selected"
+
+setup_page("Playground", "🧪")
+st.title("🧪 Playground")
+st.caption("Pick a dataset, shape a network, press Play, and watch every neuron learn. "
+           "Hover a neuron to see what it computes; click it to show it large on the right.")
+show_link_warnings(SPEC)
+
+spec, steps_per_tick = playground_controls(initial_spec(SPEC))
+problems = validate(spec)
+if problems:
+    st.error("These settings can't be trained, so the last working network stays:\n\n"
+             + "\n".join(f"- {p}" for p in problems), icon="🚫")
+    spec = st.session_state[SPEC]
+else:
+    keep_spec(SPEC, spec)
+live_run(RUN, spec)
+
+with st.sidebar.popover("🔗 Share this network", width="stretch"):
+    st.caption("This link reopens the same data, network and seed:")
+    st.code(share_link(spec, "Playground"), language=None, wrap_lines=True)
+
+
+@st.fragment(run_every=TICK_SECONDS if st.session_state[RUN].playing else None)
+def live_panel():
+    run = run_buttons(RUN, steps_per_tick)
+    trainer = run.trainer
+    if run.playing and not trainer.diverged:
+        trainer.step(steps_per_tick)
+    if trainer.diverged:
+        run.playing = False
+        st.error(trainer.diverged, icon="💥")
+    h = trainer.history
+    accuracy = h.last("test_accuracy")
+    st.markdown(
+        f"**Step {trainer.step_count:,}** · epoch {trainer.epoch:,.1f} · "
+        f"train loss **{h.last('train_loss'):.4f}** · test loss **{h.last('test_loss'):.4f}**"
+        + ("" if math.isnan(accuracy) else f" · test accuracy **{accuracy:.1%}**")
+    )
+    picture = snapshot(trainer, spec.view, st.session_state.get(SELECTED), log_loss=False)
+    left, right = st.columns([1.25, 1])
+    with left:
+        clicked = network_view(picture.network, key="pg.network")
+        if clicked != st.session_state.get(SELECTED):
+            st.session_state[SELECTED] = clicked
+            st.rerun(scope="fragment")
+    with right:
+        st.plotly_chart(picture.boundary, key="pg.boundary", config={"displayModeBar": False})
+    curves, confusion = st.columns([1.6, 1])
+    curves.plotly_chart(picture.curves, key="pg.curves", config={"displayModeBar": False})
+    if picture.confusion is not None:
+        confusion.plotly_chart(picture.confusion, key="pg.confusion", config={"displayModeBar": False})
+    with st.expander("The network in PyTorch terms"):
+        st.code(repr(trainer.model), language=None)
+
+
+live_panel()

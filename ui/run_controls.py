@@ -1,0 +1,56 @@
+"""A live run kept in the session: the Trainer for the current spec, and play/pause/step/reset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dl_core import Spec, Trainer
+
+TICK_SECONDS = 0.15  # a redraw this often while playing; faster and the browser falls behind
+
+
+@dataclass
+class LiveRun:
+    trainer: Trainer
+    playing: bool = False
+
+
+def live_run(key: str, spec: Spec) -> LiveRun:
+    """This session's run for ``spec``: kept while only learning rate, batch size or
+    regularisation change (as in TensorFlow Playground); rebuilt when anything else does."""
+    run: LiveRun | None = st.session_state.get(key)
+    if run is None or run.trainer.spec.rebuild_key() != spec.rebuild_key():
+        run = LiveRun(Trainer(spec, record_every=None), playing=run.playing if run else False)
+        st.session_state[key] = run
+    elif run.trainer.spec.train != spec.train:
+        run.trainer.set_hyper(spec.train)
+    return run
+
+
+def reset(key: str) -> None:
+    run: LiveRun = st.session_state[key]
+    st.session_state[key] = LiveRun(Trainer(run.trainer.spec, record_every=None), playing=False)
+
+
+def run_buttons(key: str, steps_per_tick: int) -> LiveRun:
+    """Play/Pause, Step and Reset. Play and Pause rerun the whole page so the timer starts or stops."""
+    run: LiveRun = st.session_state[key]
+    play, step, restart = st.columns(3)
+    if run.playing:
+        if play.button("⏸ Pause", key=f"{key}.pause", width="stretch", help="Stop training; nothing is lost"):
+            run.playing = False
+            st.rerun()
+    elif play.button("▶ Play", key=f"{key}.play", type="primary", width="stretch",
+                     disabled=bool(run.trainer.diverged), help="Train continuously and redraw as it learns"):
+        run.playing = True
+        st.rerun()
+    if step.button("⏭ Step", key=f"{key}.step", width="stretch", disabled=bool(run.trainer.diverged),
+                   help=f"Train {steps_per_tick} step(s), then stop"):
+        run.trainer.step(steps_per_tick)
+    if restart.button("↺ Reset", key=f"{key}.reset", width="stretch",
+                      help="New initial weights from the seed; the step count goes back to 0"):
+        reset(key)
+        st.rerun()
+    return st.session_state[key]
