@@ -24,10 +24,10 @@ NEURON_MAP_RESOLUTION = 20  # every third grid point of the boundary's grid: one
 
 @dataclass(frozen=True)
 class Snapshot:
+    """What a live tick redraws; curves and the confusion matrix are drawn less often."""
+
     boundary: go.Figure
     network: dict  # for ui.network_view
-    curves: go.Figure
-    confusion: go.Figure | None
     selected_name: str
 
 
@@ -78,8 +78,7 @@ def selected_map(maps: NetworkMaps, selected: tuple[int, int] | None) -> tuple[n
     return maps.output, True
 
 
-def snapshot(trainer: Trainer, view: ViewSpec, selected: tuple[int, int] | None = None,
-             log_loss: bool = False) -> Snapshot:
+def snapshot(trainer: Trainer, view: ViewSpec, selected: tuple[int, int] | None = None) -> Snapshot:
     """Everything one tick draws, from the trainer as it is now."""
     data = trainer.dataset
     maps = network_maps(trainer, BOUNDARY_RESOLUTION)
@@ -100,15 +99,18 @@ def snapshot(trainer: Trainer, view: ViewSpec, selected: tuple[int, int] | None 
         [lin.bias.detach().cpu().numpy() for lin in linears],
         _node_images(trainer, small), selected=selected,
     )
+    return Snapshot(boundary, network, selected_name)
+
+
+def learning_curves(trainer: Trainer, log_y: bool = False) -> go.Figure:
     h = trainer.history
-    accuracy = ({"train": h.train_accuracy, "test": h.test_accuracy}
-                if trainer.objective.is_classification else None)
-    curves = loss_curves(h.step, {"train": h.train_loss, "test": h.test_loss}, accuracy, log_y=log_loss)
-    confusion = None
-    if trainer.objective.is_classification:
-        confusion = confusion_matrix(trainer.confusion_matrix("test"),
-                                     [f"class {c}" for c in range(data.info.n_classes)])
-    return Snapshot(boundary, network, curves, confusion, selected_name)
+    accuracy = {"train": h.train_accuracy, "test": h.test_accuracy} if trainer.objective.is_classification else None
+    return loss_curves(h.step, {"train": h.train_loss, "test": h.test_loss}, accuracy, log_y=log_y)
+
+
+def test_confusion(trainer: Trainer) -> go.Figure:
+    n_classes = trainer.objective.n_classes
+    return confusion_matrix(trainer.confusion_matrix("test"), [f"class {c}" for c in range(n_classes)])
 
 
 def _title(trainer: Trainer, selected_name: str) -> str:

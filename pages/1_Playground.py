@@ -5,17 +5,17 @@ import math
 import streamlit as st
 
 from dl_core import validate
-from dl_core.playground import snapshot
+from dl_core.playground import learning_curves, snapshot, test_confusion
 from ui.network_view import network_view
-from ui.page import setup_page
+from ui.page import LABS, setup_page
 from ui.playground_controls import playground_controls
-from ui.run_controls import TICK_SECONDS, live_run, run_buttons
+from ui.run_controls import CURVES_SECONDS, TICK_SECONDS, live_run, run_buttons
 from ui.spec_state import initial_spec, keep_spec, share_link, show_link_warnings
 
 SPEC, RUN, SELECTED = "pg.spec", "pg.run", "pg.selected"
 
-setup_page("Playground", "🧪")
-st.title("🧪 Playground")
+setup_page(LABS[0])
+st.title(":material/science: Playground")
 st.caption("Pick a dataset, shape a network, press Play, and watch every neuron learn. "
            "Hover a neuron to see what it computes; click it to show it large on the right.")
 show_link_warnings(SPEC)
@@ -24,13 +24,13 @@ spec, steps_per_tick = playground_controls(initial_spec(SPEC))
 problems = validate(spec)
 if problems:
     st.error("These settings can't be trained, so the last working network stays:\n\n"
-             + "\n".join(f"- {p}" for p in problems), icon="🚫")
+             + "\n".join(f"- {p}" for p in problems), icon=":material/block:")
     spec = st.session_state[SPEC]
 else:
     keep_spec(SPEC, spec)
 live_run(RUN, spec)
 
-with st.sidebar.popover("🔗 Share this network", width="stretch"):
+with st.sidebar.popover("Share this network", icon=":material/link:", width="stretch"):
     st.caption("This link reopens the same data, network and seed:")
     st.code(share_link(spec, "Playground"), language=None, wrap_lines=True)
 
@@ -43,7 +43,7 @@ def live_panel():
         trainer.step(steps_per_tick)
     if trainer.diverged:
         run.playing = False
-        st.error(trainer.diverged, icon="💥")
+        st.error(trainer.diverged, icon=":material/warning:")
     h = trainer.history
     accuracy = h.last("test_accuracy")
     st.markdown(
@@ -51,7 +51,7 @@ def live_panel():
         f"train loss **{h.last('train_loss'):.4f}** · test loss **{h.last('test_loss'):.4f}**"
         + ("" if math.isnan(accuracy) else f" · test accuracy **{accuracy:.1%}**")
     )
-    picture = snapshot(trainer, spec.view, st.session_state.get(SELECTED), log_loss=False)
+    picture = snapshot(trainer, spec.view, st.session_state.get(SELECTED))
     left, right = st.columns([1.25, 1])
     with left:
         clicked = network_view(picture.network, key="pg.network")
@@ -60,12 +60,18 @@ def live_panel():
             st.rerun(scope="fragment")
     with right:
         st.plotly_chart(picture.boundary, key="pg.boundary", config={"displayModeBar": False})
+
+
+@st.fragment(run_every=CURVES_SECONDS if st.session_state[RUN].playing else None)
+def progress_panel():
+    trainer = st.session_state[RUN].trainer
     curves, confusion = st.columns([1.6, 1])
-    curves.plotly_chart(picture.curves, key="pg.curves", config={"displayModeBar": False})
-    if picture.confusion is not None:
-        confusion.plotly_chart(picture.confusion, key="pg.confusion", config={"displayModeBar": False})
+    curves.plotly_chart(learning_curves(trainer), key="pg.curves", config={"displayModeBar": False})
+    if trainer.objective.is_classification:
+        confusion.plotly_chart(test_confusion(trainer), key="pg.confusion", config={"displayModeBar": False})
     with st.expander("The network in PyTorch terms"):
         st.code(repr(trainer.model), language=None)
 
 
 live_panel()
+progress_panel()

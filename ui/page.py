@@ -1,10 +1,29 @@
-"""Page set-up shared by every page: title, layout, and the device line in the sidebar."""
+"""Page set-up shared by every page: title, layout, navigation, and the device in use."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import streamlit as st
 
 from dl_core import describe, pick_device
+
+
+@dataclass(frozen=True)
+class Lab:
+    path: str  # the page file; its name after the number is its URL path
+    title: str
+    icon: str  # a Material Symbols name, bundled with Streamlit (no emoji font needed)
+    summary: str
+
+
+HOME = Lab("app.py", "Home", ":material/home:", "What dl-lab is, and a map of the labs.")
+LABS = [
+    Lab("pages/1_Playground.py", "Playground", ":material/science:",
+        "Train a small network on 2D points and watch the decision boundary and every neuron change as it "
+        "learns. Choose the dataset, input features, layers, activations, loss, optimiser and regularisation; "
+        "share the exact network as a link."),
+]
 
 
 @st.cache_resource
@@ -13,6 +32,10 @@ def device_line() -> str:
     return describe(pick_device())
 
 
-def setup_page(title: str, icon: str) -> None:
-    st.set_page_config(page_title=f"{title} · dl-lab", page_icon=icon, layout="wide")
-    st.sidebar.caption(f"Training on: {device_line()}")
+def setup_page(lab: Lab) -> None:
+    st.set_page_config(page_title=f"{lab.title} · dl-lab", page_icon=lab.icon, layout="wide")
+    with st.sidebar:
+        for page in [HOME, *LABS]:
+            st.page_link(page.path, label=page.title, icon=page.icon)
+        st.caption(f"Training on: {device_line()}")
+        st.divider()

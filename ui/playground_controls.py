@@ -66,7 +66,7 @@ def playground_controls(spec: Spec) -> tuple[Spec, int]:
                            help="The rest is held out as test data: the network never trains on it.")
     n_points = s.select_slider("Number of points", _with(POINT_COUNTS, spec.data.n_points), key=P + "points")
     seed = spec.data.seed
-    if s.button("🎲 Regenerate", help="New random points and new initial weights (a new seed)"):
+    if s.button("Regenerate", icon=":material/casino:", help="New random points and new initial weights (a new seed)"):
         seed = (seed + 1) % MAX_SEED
 
     s.header("Network")

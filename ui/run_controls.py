@@ -8,7 +8,8 @@ import streamlit as st
 
 from dl_core import Spec, Trainer
 
-TICK_SECONDS = 0.15  # a redraw this often while playing; faster and the browser falls behind
+TICK_SECONDS = 0.1  # the network and boundary redraw this often while playing; faster, the browser falls behind
+CURVES_SECONDS = 1.0  # loss curves and confusion matrix: plotly charts are slow to rebuild, once a second is enough
 
 
 @dataclass
@@ -39,17 +40,17 @@ def run_buttons(key: str, steps_per_tick: int) -> LiveRun:
     run: LiveRun = st.session_state[key]
     play, step, restart = st.columns(3)
     if run.playing:
-        if play.button("⏸ Pause", key=f"{key}.pause", width="stretch", help="Stop training; nothing is lost"):
+        if play.button("Pause", icon=":material/pause:", key=f"{key}.pause", width="stretch", help="Stop training; nothing is lost"):
             run.playing = False
             st.rerun()
-    elif play.button("▶ Play", key=f"{key}.play", type="primary", width="stretch",
+    elif play.button("Play", icon=":material/play_arrow:", key=f"{key}.play", type="primary", width="stretch",
                      disabled=bool(run.trainer.diverged), help="Train continuously and redraw as it learns"):
         run.playing = True
         st.rerun()
-    if step.button("⏭ Step", key=f"{key}.step", width="stretch", disabled=bool(run.trainer.diverged),
+    if step.button("Step", icon=":material/skip_next:", key=f"{key}.step", width="stretch", disabled=bool(run.trainer.diverged),
                    help=f"Train {steps_per_tick} step(s), then stop"):
         run.trainer.step(steps_per_tick)
-    if restart.button("↺ Reset", key=f"{key}.reset", width="stretch",
+    if restart.button("Reset", icon=":material/restart_alt:", key=f"{key}.reset", width="stretch",
                       help="New initial weights from the seed; the step count goes back to 0"):
         reset(key)
         st.rerun()

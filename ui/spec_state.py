@@ -23,7 +23,7 @@ def show_link_warnings(state_key: str) -> None:
     warnings = st.session_state.get(state_key + ".warnings")
     if warnings:
         st.warning("This link had settings that could not be used:\n\n" + "\n".join(f"- {w}" for w in warnings),
-                   icon="⚠️")
+                   icon=":material/warning:")
 
 
 def keep_spec(state_key: str, spec: Spec) -> None:
