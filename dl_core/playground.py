@@ -108,7 +108,7 @@ def learning_curves(trainer: Trainer, log_y: bool = False) -> go.Figure:
     return loss_curves(h.step, {"train": h.train_loss, "test": h.test_loss}, accuracy, log_y=log_y)
 
 
-def test_confusion(trainer: Trainer) -> go.Figure:
+def confusion_figure(trainer: Trainer) -> go.Figure:
     n_classes = trainer.objective.n_classes
     return confusion_matrix(trainer.confusion_matrix("test"), [f"class {c}" for c in range(n_classes)])
 

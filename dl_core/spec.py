@@ -241,7 +241,8 @@ def from_query(query: dict[str, Any]) -> tuple[Spec, list[str]]:
         if f.key not in query:
             continue
         raw = query[f.key]
-        raw = raw[-1] if isinstance(raw, list) and f.key not in ("features", "layers") else raw
+        if isinstance(raw, list) and f.key not in ("features", "layers"):  # a key repeated in the URL: last wins
+            raw = raw[-1] if raw else ""
         try:
             value = f.parse(raw)
             problem = f.check(value)

@@ -5,7 +5,7 @@ import math
 import streamlit as st
 
 from dl_core import validate
-from dl_core.playground import learning_curves, snapshot, test_confusion
+from dl_core.playground import learning_curves, snapshot, confusion_figure
 from ui.network_view import network_view
 from ui.page import LABS, setup_page
 from ui.playground_controls import playground_controls
@@ -68,7 +68,7 @@ def progress_panel():
     curves, confusion = st.columns([1.6, 1])
     curves.plotly_chart(learning_curves(trainer), key="pg.curves", config={"displayModeBar": False})
     if trainer.objective.is_classification:
-        confusion.plotly_chart(test_confusion(trainer), key="pg.confusion", config={"displayModeBar": False})
+        confusion.plotly_chart(confusion_figure(trainer), key="pg.confusion", config={"displayModeBar": False})
     with st.expander("The network in PyTorch terms"):
         st.code(repr(trainer.model), language=None)
 
