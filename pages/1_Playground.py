@@ -6,21 +6,22 @@ import streamlit as st
 
 from dl_core import validate
 from dl_core.playground import learning_curves, snapshot, confusion_figure
-from ui.network_view import network_view
+from ui.network_view import clicked_neuron, network_view
 from ui.page import LABS, setup_page
 from ui.playground_controls import playground_controls
 from ui.run_controls import CURVES_SECONDS, TICK_SECONDS, live_run, run_buttons
 from ui.spec_state import initial_spec, keep_spec, share_link, show_link_warnings
 
-SPEC, RUN, SELECTED = "pg.spec", "pg.run", "pg.selected"
+SPEC, RUN, NETWORK = "pg.spec", "pg.run", "pg.network"
 
 setup_page(LABS[0])
 st.title(":material/science: Playground")
 st.caption("Pick a dataset, shape a network, press Play, and watch every neuron learn. "
            "Hover a neuron to see what it computes; click it to show it large on the right.")
+opened_with = initial_spec(SPEC)
 show_link_warnings(SPEC)
 
-spec, steps_per_tick = playground_controls(initial_spec(SPEC))
+spec, steps_per_tick = playground_controls(opened_with)
 problems = validate(spec)
 if problems:
     st.error("These settings can't be trained, so the last working network stays:\n\n"
@@ -39,10 +40,12 @@ with st.sidebar.popover("Share this network", icon=":material/link:", width="str
 def live_panel():
     run = run_buttons(RUN, steps_per_tick)
     trainer = run.trainer
-    if run.playing and not trainer.diverged:
+    if run.playing:
         trainer.step(steps_per_tick)
+        if trainer.diverged:  # stop the timer and redraw the buttons
+            run.playing = False
+            st.rerun()
     if trainer.diverged:
-        run.playing = False
         st.error(trainer.diverged, icon=":material/warning:")
     h = trainer.history
     accuracy = h.last("test_accuracy")
@@ -51,13 +54,10 @@ def live_panel():
         f"train loss **{h.last('train_loss'):.4f}** · test loss **{h.last('test_loss'):.4f}**"
         + ("" if math.isnan(accuracy) else f" · test accuracy **{accuracy:.1%}**")
     )
-    picture = snapshot(trainer, spec.view, st.session_state.get(SELECTED))
+    picture = snapshot(trainer, spec.view, clicked_neuron(NETWORK))
     left, right = st.columns([1.25, 1])
     with left:
-        clicked = network_view(picture.network, key="pg.network")
-        if clicked != st.session_state.get(SELECTED):
-            st.session_state[SELECTED] = clicked
-            st.rerun(scope="fragment")
+        network_view(picture.network, key=NETWORK)
     with right:
         st.plotly_chart(picture.boundary, key="pg.boundary", config={"displayModeBar": False})
 

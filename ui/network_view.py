@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -14,8 +15,13 @@ _component = st.components.v2.component(
 )
 
 
-def network_view(layout: dict, key: str) -> tuple[int, int] | None:
-    """Draws ``dl_core.viz.network_layout(...)``; returns the neuron the learner clicked, if any."""
-    result = _component(data=layout, key=key, default={"selected": None}, on_selected_change=lambda: None)
-    selected = getattr(result, "selected", None)
-    return tuple(selected) if selected else None
+def clicked_neuron(key: str) -> tuple[int, int] | None:
+    """The (layer, neuron) the learner last clicked in the view with this key; None for the output."""
+    state = st.session_state.get(key)
+    selected = state.get("selected") if isinstance(state, Mapping) else None
+    return (int(selected[0]), int(selected[1])) if selected else None
+
+
+def network_view(layout: dict, key: str) -> None:
+    """Draws ``dl_core.viz.network_layout(...)``; read clicks with ``clicked_neuron(key)`` before drawing."""
+    _component(data=layout, key=key, default={"selected": None}, on_selected_change=lambda: None)
