@@ -45,18 +45,22 @@ def losses_for(n_classes: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Objective:
-    """A loss bound to a task. Shapes: ``out`` is (N, n_outputs), ``y`` is (N,)."""
+    """A loss bound to a task. Shapes: ``out`` is (N, n_outputs), labels ``y`` and targets are (N,)."""
 
     loss_name: str
     n_classes: int
     n_outputs: int
-    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (out, target) → scalar; see ``target``
+    target: Callable[[torch.Tensor], torch.Tensor]  # labels → what ``loss`` compares with; done once, not per step
     score: Callable[[torch.Tensor], torch.Tensor]  # binary/regression: (N,) in about [-1, 1]; multiclass: (N, C) probabilities
     predict: Callable[[torch.Tensor], torch.Tensor]  # (N,) class index; regression: (N,) value
 
     @property
     def is_classification(self) -> bool:
         return self.n_classes > 0
+
+    def loss_on_labels(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.loss(out, self.target(y))
 
 
 def objective(loss_name: str, n_classes: int) -> Objective:
@@ -66,18 +70,20 @@ def objective(loss_name: str, n_classes: int) -> Objective:
     if task == "regression":
         losses = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
         value = lambda out: out[:, 0]  # noqa: E731
-        return Objective(loss_name, 0, 1, lambda out, y: losses[loss_name](out[:, 0], y), value, value)
+        return Objective(loss_name, 0, 1, lambda out, t: losses[loss_name](out[:, 0], t), _same, value, value)
     if loss_name == "bce":
         return Objective(
             loss_name, 2, 1,
-            lambda out, y: F.binary_cross_entropy_with_logits(out[:, 0], y.float()),
+            lambda out, t: F.binary_cross_entropy_with_logits(out[:, 0], t),
+            lambda y: y.float(),
             lambda out: 2 * torch.sigmoid(out[:, 0]) - 1,
             lambda out: (out[:, 0] > 0).long(),
         )
     if loss_name == "mse":  # TensorFlow Playground's choice: tanh output against targets ±1
         return Objective(
             loss_name, 2, 1,
-            lambda out, y: F.mse_loss(torch.tanh(out[:, 0]), 2 * y.float() - 1),
+            lambda out, t: F.mse_loss(torch.tanh(out[:, 0]), t),
+            lambda y: 2 * y.float() - 1,
             lambda out: torch.tanh(out[:, 0]),
             lambda out: (out[:, 0] > 0).long(),
         )
@@ -85,4 +91,9 @@ def objective(loss_name: str, n_classes: int) -> Objective:
         (lambda out: 2 * torch.softmax(out, dim=1)[:, 1] - 1) if n_classes == 2
         else (lambda out: torch.softmax(out, dim=1))
     )
-    return Objective(loss_name, n_classes, n_classes, F.cross_entropy, softmax_score, lambda out: out.argmax(dim=1))
+    return Objective(loss_name, n_classes, n_classes, F.cross_entropy, _same, softmax_score,
+                     lambda out: out.argmax(dim=1))
+
+
+def _same(y: torch.Tensor) -> torch.Tensor:
+    return y

@@ -73,11 +73,15 @@ class Trainer:
 
         self.x_train = self._inputs(self.dataset.x_train)  # (N_train, F)
         self.x_test = self._inputs(self.dataset.x_test)  # (N_test, F)
-        self.y_train = torch.as_tensor(self.dataset.y_train, device=self.device)
+        self.y_train = torch.as_tensor(self.dataset.y_train, device=self.device)  # labels, for accuracy
         self.y_test = torch.as_tensor(self.dataset.y_test, device=self.device)
+        self.t_train = self.objective.target(self.y_train)  # what the loss compares with
+        self.t_test = self.objective.target(self.y_test)
+        self.n_train = len(self.y_train)
 
         self.optimizer = OPTIMIZERS[spec.train.optimizer].make(self.model.parameters(), spec.train.learning_rate)
         self.hyper: TrainSpec = spec.train
+        self.batch_size = min(spec.train.batch_size, self.n_train)
         self.step_count = 0
         self.samples_seen = 0
         self.diverged: str | None = None
@@ -86,7 +90,7 @@ class Trainer:
         self._callbacks: dict[str, list[Callable[[Trainer], None]]] = {event: [] for event in EVENTS}
         self._order_generator = generator(d.seed + 1)
         self._order = torch.empty(0, dtype=torch.long)
-        self._cursor = 0
+        self._cursor = self.n_train  # past the end: the first batch draws a new order
         self._record()
 
     def _inputs(self, points: np.ndarray) -> torch.Tensor:
@@ -112,33 +116,31 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = train.learning_rate
         self.hyper = train
-
-    @property
-    def batch_size(self) -> int:
-        return min(self.hyper.batch_size, len(self.y_train))
+        self.batch_size = min(train.batch_size, self.n_train)
 
     @property
     def epoch(self) -> float:
-        return self.samples_seen / len(self.y_train)
+        return self.samples_seen / self.n_train
 
     # ------------------------------------------------------------ training
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        n = len(self.y_train)
-        if self.batch_size == n:
-            return self.x_train, self.y_train
-        if self._cursor + self.batch_size > len(self._order):
-            self._order = torch.randperm(n, generator=self._order_generator).to(self.device)
+        """Inputs and loss targets of the next batch: each epoch visits every point once, shuffled."""
+        size = self.batch_size
+        if size == self.n_train:
+            return self.x_train, self.t_train
+        if self._cursor + size > self.n_train:
+            self._order = torch.randperm(self.n_train, generator=self._order_generator).to(self.device)
             self._cursor = 0
-        index = self._order[self._cursor:self._cursor + self.batch_size]
-        self._cursor += self.batch_size
-        return self.x_train[index], self.y_train[index]
+        index = self._order[self._cursor:self._cursor + size]
+        self._cursor += size
+        return self.x_train[index], self.t_train[index]
 
-    def penalty(self) -> torch.Tensor | float:
-        """The regularisation term added to the loss; it acts on weights, not biases."""
+    def penalty(self) -> torch.Tensor | None:
+        """The regularisation term added to the loss (None without one); it acts on weights, not biases."""
         kind, rate = self.hyper.regularization, self.hyper.reg_rate
         if kind == "none" or rate == 0:
-            return 0.0
+            return None
         weights = [linear.weight for linear in self.model.linears]
         if kind == "l1":
             return rate * sum(w.abs().sum() for w in weights)
@@ -151,19 +153,20 @@ class Trainer:
         for _ in range(n):
             if self.diverged:
                 break
-            x, y = self._next_batch()
+            x, target = self._next_batch()
             self.optimizer.zero_grad(set_to_none=True)
-            loss = self.objective.loss(self.model(x), y)
-            total = loss + self.penalty()
+            loss = self.objective.loss(self.model(x), target)
+            penalty = self.penalty()
+            total = loss if penalty is None else loss + penalty
             total.backward()
             self._trigger("after_backward")
             self.optimizer.step()
             self.step_count += 1
-            self.samples_seen += len(y)
+            self.samples_seen += self.batch_size
             done += 1
             self.last_loss = loss.detach()
             self._trigger("after_step")
-            if not torch.isfinite(total.detach()):
+            if not math.isfinite(total.item()):  # .item() is cheaper than an isfinite op on a tiny tensor
                 self._diverge()
             elif self.record_every and self.step_count % self.record_every == 0:
                 self._record()
@@ -185,9 +188,10 @@ class Trainer:
         """Loss (without the regularisation term) and accuracy on both splits."""
         self.model.eval()
         metrics = {}
-        for split, x, y in (("train", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+        splits = (("train", self.x_train, self.y_train, self.t_train), ("test", self.x_test, self.y_test, self.t_test))
+        for split, x, y, target in splits:
             out = self.model(x)
-            metrics[f"{split}_loss"] = float(self.objective.loss(out, y))
+            metrics[f"{split}_loss"] = float(self.objective.loss(out, target))
             metrics[f"{split}_accuracy"] = (
                 float((self.objective.predict(out) == y).float().mean())
                 if self.objective.is_classification else math.nan

@@ -1,0 +1,28 @@
+"""Timing helpers shared by the benchmark scripts: best of several repeats, one thread."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import torch
+
+
+def one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def best_seconds(run: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
+    """The fastest of ``repeats`` timed calls: the least disturbed by anything else on the machine."""
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def row(name: str, value: float, unit: str, note: str = "") -> None:
+    print(f"  {name:<52} {value:>10,.1f} {unit:<10} {note}")
