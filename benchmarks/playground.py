@@ -14,7 +14,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _timing import best_seconds, one_thread, row  # noqa: E402
+from _timing import best_interleaved, best_seconds, one_thread, row  # noqa: E402
 
 from dl_core import DataSpec, LayerSpec, ModelSpec, Spec, Trainer, TrainSpec, ViewSpec  # noqa: E402
 from dl_core.playground import confusion_figure, learning_curves, snapshot  # noqa: E402
@@ -84,13 +84,14 @@ def steps_per_second(seconds: float) -> float:
 
 def compare(title: str, spec: Spec, batch: int) -> None:
     print(f"\n{title}")
-    trainer = Trainer(spec, record_every=None)
-    bare = best_seconds(bare_loop(trainer, batch))
-    naive = best_seconds(naive_loop(trainer, batch))
-    per_call = Trainer(spec, record_every=None)
-    ours = best_seconds(lambda: per_call.step(STEPS))
-    every = Trainer(spec, record_every=1)
-    ours_recording = best_seconds(lambda: every.step(STEPS), repeats=3)
+    per_call, every = Trainer(spec, record_every=None), Trainer(spec, record_every=1)
+    best = best_interleaved({
+        "ours": lambda: per_call.step(STEPS),
+        "bare": bare_loop(Trainer(spec), batch),
+        "recording": lambda: every.step(STEPS),
+        "naive": naive_loop(Trainer(spec), batch),
+    })
+    bare, naive, ours, ours_recording = best["bare"], best["naive"], best["ours"], best["recording"]
     row("bare PyTorch loop", steps_per_second(bare), "steps/s")
     row("naive loop (tensors rebuilt, .item() each step)", steps_per_second(naive), "steps/s")
     row("Trainer.step(n), history once per call", steps_per_second(ours), "steps/s", f"{ours / bare:.2f}× bare time")
