@@ -227,7 +227,7 @@ def validate(spec: Spec) -> list[str]:
     for f in FIELDS:
         try:
             message = f.check(f.get(spec))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             message = f"{f.key} has a value of the wrong kind"
         if message:
             problems.append(message[0].upper() + message[1:])
@@ -246,7 +246,7 @@ def from_query(query: dict[str, Any]) -> tuple[Spec, list[str]]:
         try:
             value = f.parse(raw)
             problem = f.check(value)
-        except (TypeError, ValueError, KeyError, AttributeError):
+        except (TypeError, ValueError, OverflowError, KeyError, AttributeError):
             problem = "not a value this setting understands"
         if problem:
             shown = str(raw)[:40]

@@ -1,6 +1,6 @@
 import json
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dl_core import ACTIVATIONS, DATASETS, FEATURES, INITS, OPTIMIZERS
@@ -48,6 +48,8 @@ def test_json_round_trip_gives_the_same_spec(spec):
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from(list(Spec().to_query()) + ["junk", ""]),
                        st.one_of(st.text(max_size=30), st.lists(st.text(max_size=5), max_size=3))))
+@example({"noise": "INF"})
+@example({"lr": "nan", "points": "1e400", "seed": "-0", "layers": "4:relu,"})
 def test_any_query_gives_a_valid_spec_and_never_raises(query):
     spec, warnings = from_query(query)
     assert validate(spec) == []
