@@ -17,7 +17,7 @@ from .objective import LOSSES, losses_for, task_of
 from .optimizers import OPTIMIZERS
 
 # Hard limits: no setting within them can hold the server for long.
-MAX_HIDDEN_LAYERS = 6
+MAX_HIDDEN_LAYERS = 10
 MAX_WIDTH = 32
 MAX_PARAMETERS = 4_000
 MIN_POINTS, MAX_POINTS = 20, 2_000
@@ -25,6 +25,7 @@ MAX_BATCH = MAX_POINTS
 MAX_LEARNING_RATE = 10.0
 MAX_REG_RATE = 10.0
 MAX_DROPOUT = 0.9
+MAX_GRAD_CLIP = 100.0
 MAX_SEED = 2**31 - 1
 
 REGULARIZATIONS = {"none": "None", "l1": "L1: rate·Σ|w|", "l2": "L2: rate·½Σw²"}
@@ -61,6 +62,7 @@ class TrainSpec:
     batch_size: int = 10  # larger than the training set means full batch
     regularization: str = "none"
     reg_rate: float = 0.0
+    grad_clip: float = 0.0  # the largest gradient norm an update may use; 0 means no clipping
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ FIELDS: tuple[Field, ...] = (
     Field("batch", "train", "batch_size", _parse_int, _between(1, MAX_BATCH, "Batch size")),
     Field("reg", "train", "regularization", str, _in(REGULARIZATIONS, "regularisation")),
     Field("rate", "train", "reg_rate", float, _between(0, MAX_REG_RATE, "Regularisation rate"), "{:g}".format),
+    Field("clip", "train", "grad_clip", float, _between(0, MAX_GRAD_CLIP, "Gradient clipping"), "{:g}".format),
     Field("test", "view", "show_test", _parse_bool, lambda v: None, lambda v: str(int(v))),
     Field("discretize", "view", "discretize", _parse_bool, lambda v: None, lambda v: str(int(v))),
 )

@@ -1,8 +1,8 @@
 """A Trainer that advances by ``step(n)``, records history, and lets probes subscribe to events.
 
 Events, each called with the trainer:
-- ``after_backward``: after ``loss.backward()``, before the optimiser steps (gradients are
-  in ``p.grad``; the weights are still those that produced them);
+- ``after_backward``: after ``loss.backward()``, before gradient clipping and the optimiser
+  step (gradients are in ``p.grad``; the weights are still those that produced them);
 - ``after_step``: after the optimiser has updated the weights.
 """
 
@@ -45,6 +45,26 @@ class History:
     def last(self, name: str) -> float:
         values = getattr(self, name)
         return values[-1] if values else math.nan
+
+
+class EveryNth:
+    """Which steps a probe records, so that it keeps at most ``limit`` records however long
+    training runs: every step at first; when full, every other record is dropped and the
+    spacing doubles."""
+
+    def __init__(self, limit: int):
+        self.limit, self.every, self._seen = limit, 1, 0
+
+    def due(self) -> bool:
+        self._seen += 1
+        return self._seen % self.every == 0
+
+    def thin(self, *series: list) -> tuple[list, ...]:
+        """The series halved once they hold more than ``limit`` records."""
+        if len(series[0]) <= self.limit:
+            return series
+        self.every *= 2
+        return tuple(s[::2] for s in series)
 
 
 class InvalidSpec(ValueError):
@@ -160,6 +180,8 @@ class Trainer:
             total = loss if penalty is None else loss + penalty
             total.backward()
             self._trigger("after_backward")
+            if self.hyper.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.hyper.grad_clip)
             self.optimizer.step()
             self.step_count += 1
             self.samples_seen += self.batch_size

@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+import torch
+from torch.func import functional_call
+
+from dl_core import DataSpec, LayerSpec, ModelSpec, Spec, Trainer, TrainSpec
+from dl_core.landscape import (
+    MAX_GRID_RESOLUTION, PathRecorder, axis, check_grid, filter_normalize, filter_normalized_direction, flatten,
+    grid_coordinates, loss_at_naively, loss_surface, parameters_of, project_path, random_direction,
+    top_hessian_eigen, unflatten,
+)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    spec = Spec(DataSpec("spiral", n_points=200), ModelSpec(("x1", "x2"), (LayerSpec(6, "tanh"), LayerSpec(4, "relu"))),
+                TrainSpec("bce", "adam", 0.03, 2000))
+    trainer = Trainer(spec, record_every=None)
+    trainer.step(50)
+    return trainer
+
+
+def surface_args(trainer):
+    return trainer.model, trainer.objective.loss, trainer.x_train, trainer.t_train
+
+
+def test_grid_centre_is_the_current_loss(trained):
+    centre = parameters_of(trained.model)
+    directions = [filter_normalized_direction(centre, torch.Generator().manual_seed(s)) for s in (1, 2)]
+    losses = loss_surface(*surface_args(trained), centre, directions, grid_coordinates(axis(1, 5), axis(1, 5)))
+    assert losses.reshape(5, 5)[2, 2] == pytest.approx(trained.evaluate()["train_loss"], rel=1e-5)
+
+
+def test_every_grid_point_equals_loading_the_weights_and_evaluating(trained):
+    centre = parameters_of(trained.model)
+    d1, d2 = (filter_normalized_direction(centre, torch.Generator().manual_seed(s)) for s in (3, 4))
+    a, b = axis(0.8, 4), axis(0.5, 3)
+    losses = loss_surface(*surface_args(trained), centre, [d1, d2], grid_coordinates(a, b)).reshape(3, 4)
+    for j, beta in enumerate(b):
+        for i, alpha in enumerate(a):
+            params = {n: centre[n] + alpha * d1[n] + beta * d2[n] for n in centre}
+            assert losses[j, i] == pytest.approx(loss_at_naively(*surface_args(trained), params), rel=1e-5)
+    torch.testing.assert_close(parameters_of(trained.model), centre)  # the model's own weights are untouched
+
+
+def test_chunked_evaluation_gives_the_same_numbers(trained, monkeypatch):
+    centre = parameters_of(trained.model)
+    d = [filter_normalized_direction(centre, torch.Generator().manual_seed(5))]
+    coordinates = axis(1, 9)[:, None]
+    whole = loss_surface(*surface_args(trained), centre, d, coordinates)
+    monkeypatch.setattr("dl_core.landscape.CHUNK_ELEMENTS", 1)  # one grid point per chunk
+    seen = []
+    chunked = loss_surface(*surface_args(trained), centre, d, coordinates, progress=seen.append)
+    np.testing.assert_allclose(whole, chunked, rtol=1e-6)
+    assert len(seen) == 9 and seen[-1] == 1.0
+
+
+def test_filter_normalisation_matches_each_filter_norm_and_ignores_biases(trained):
+    centre = parameters_of(trained.model)
+    raw = random_direction(centre, torch.Generator().manual_seed(0))
+    d = filter_normalize(raw, centre)
+    for name, p in centre.items():
+        if p.dim() == 1:
+            assert (d[name] == 0).all(), name
+        else:
+            torch.testing.assert_close(d[name].norm(dim=1), p.norm(dim=1))
+            # the same direction per filter, only rescaled
+            cosine = torch.nn.functional.cosine_similarity(d[name], raw[name], dim=1)
+            torch.testing.assert_close(cosine, torch.ones_like(cosine))
+
+
+def test_filter_normalisation_of_a_convolution_is_per_output_channel():
+    weight = torch.randn(5, 3, 3, 3)
+    d = filter_normalize({"w": torch.randn(5, 3, 3, 3)}, {"w": weight})["w"]
+    torch.testing.assert_close(d.reshape(5, -1).norm(dim=1), weight.reshape(5, -1).norm(dim=1))
+
+
+def test_a_straight_path_projects_to_a_straight_line():
+    like = {"w": torch.zeros(3, 4), "b": torch.zeros(3)}
+    start, end = torch.randn(15), torch.randn(15)
+    snapshots = [start + t * (end - start) for t in torch.linspace(0, 1, 20)]
+    projection = project_path(snapshots, like)
+    assert projection.explained[0] == pytest.approx(1.0, abs=1e-9)  # float32 noise is ~1e-14 of the variance
+    coordinates = projection.coordinates
+    assert np.abs(coordinates[:, 1]).max() < 1e-6 * np.abs(coordinates[:, 0]).max()  # on the first axis (float32)
+    assert np.allclose(np.abs(coordinates[:, 0]), np.linspace(1, 0, 20) * (end - start).norm().item())
+    torch.testing.assert_close(flatten(projection.centre), end)
+
+
+def test_path_recorder_thins_itself_and_keeps_the_latest(trained):
+    recorder = PathRecorder(trained.model, limit=8)
+    for step in range(1, 40):
+        trained.step_count = step
+        recorder(trained)
+    assert len(recorder.snapshots) <= 8 and recorder.sampling.every > 1
+    assert recorder.steps == sorted(recorder.steps) and recorder.steps[0] == 0
+
+
+def test_power_iteration_matches_the_full_hessian_of_a_tiny_net():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+    x, y = torch.randn(20, 2, dtype=torch.float64), torch.randn(20, 1, dtype=torch.float64)
+    loss_fn = torch.nn.functional.mse_loss
+    centre = parameters_of(model)
+
+    def loss_of(vector):
+        return loss_fn(functional_call(model, unflatten(vector, centre), (x,)), y)
+
+    hessian = torch.autograd.functional.hessian(loss_of, flatten(centre))
+    eigenvalues = torch.linalg.eigvalsh(hessian)
+    largest = eigenvalues[eigenvalues.abs().argmax()].item()
+    value, vector = top_hessian_eigen(model, loss_fn, x, y, iterations=500, tolerance=1e-12,
+                                      generator=torch.Generator().manual_seed(1))
+    assert value == pytest.approx(largest, rel=1e-4)
+    v = flatten(vector)
+    torch.testing.assert_close(hessian @ v, largest * v, atol=1e-4, rtol=1e-3)
+
+
+def test_oversized_grids_are_refused_with_the_limit_named():
+    assert check_grid(41, 250) is None
+    assert f"{MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}" in check_grid(MAX_GRID_RESOLUTION + 1, 10)
+    assert "the limit is 4,000,000" in check_grid(61, 2000)
