@@ -235,3 +235,156 @@ def top_hessian_eigen(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, target
             break
     model.train(was_training)
     return eigenvalue, {n: v for n, v in zip(names, vector)}
+
+
+# ---------------------------------------------------------------- analyses of a trainer's network
+
+
+@dataclass(frozen=True)
+class Surface:
+    alphas: np.ndarray  # (R,)
+    betas: np.ndarray  # (R,)
+    losses: np.ndarray  # (R, R): row j is β = betas[j]
+    centre_loss: float
+
+
+def _inputs(trainer) -> tuple[nn.Module, LossFn, torch.Tensor, torch.Tensor]:
+    """The learner's own network and training data, with the loss it trains on (without regularisation)."""
+    return trainer.model, trainer.objective.loss, trainer.x_train, trainer.t_train
+
+
+def trainer_at(spec, flat_parameters: np.ndarray):
+    """A Trainer for ``spec`` whose weights are ``flat_parameters``: what a cached analysis rebuilds."""
+    from .train import Trainer
+
+    trainer = Trainer(spec, device=torch.device("cpu"), record_every=None)
+    values = unflatten(torch.as_tensor(flat_parameters), parameters_of(trainer.model))
+    with torch.no_grad():
+        for name, p in trainer.model.named_parameters():
+            p.copy_(values[name])
+    return trainer
+
+
+def flat_parameters(trainer) -> np.ndarray:
+    return flatten(parameters_of(trainer.model)).cpu().numpy()
+
+
+def random_plane_rows(trainer, resolution: int, span: float, seed: int, rows: range) -> np.ndarray:
+    """Some rows of the grid below: the losses for β = betas[j], j in ``rows``, every α. (len(rows), R)"""
+    problem = check_grid(resolution, len(trainer.x_train))
+    if problem:
+        raise ValueError(problem)
+    centre = parameters_of(trainer.model)
+    generator = torch.Generator().manual_seed(seed)
+    directions = [filter_normalized_direction(centre, generator) for _ in range(2)]
+    a = axis(span, resolution)
+    losses = loss_surface(*_inputs(trainer), centre, directions, grid_coordinates(a, a[rows.start:rows.stop]))
+    return losses.reshape(len(rows), resolution)
+
+
+def random_plane(trainer, resolution: int, span: float, seed: int,
+                 progress: Callable[[float], None] | None = None) -> Surface:
+    """L(θ + αδ + βη) for α, β in [-span, span], δ and η filter-normalised Gaussian directions (seeded)."""
+    return plane_from_rows(resolution, span, lambda rows: random_plane_rows(trainer, resolution, span, seed, rows),
+                           progress)
+
+
+def row_blocks(resolution: int, blocks: int = 8) -> list[range]:
+    """The grid's rows in about ``blocks`` pieces: a unit of work, of progress and of caching."""
+    size = -(-resolution // blocks)
+    return [range(start, min(start + size, resolution)) for start in range(0, resolution, size)]
+
+
+def plane_from_rows(resolution: int, span: float, rows_of: Callable[[range], np.ndarray],
+                    progress: Callable[[float], None] | None = None) -> Surface:
+    """A surface assembled block by block from ``rows_of(rows)``, reporting progress after each block."""
+    blocks, pieces = row_blocks(resolution), []
+    for k, rows in enumerate(blocks):
+        pieces.append(rows_of(rows))
+        if progress:
+            progress((k + 1) / len(blocks))
+    a = axis(span, resolution).numpy()
+    losses = np.concatenate(pieces)
+    return Surface(a, a, losses, float(losses[resolution // 2, resolution // 2]))
+
+
+def random_slice(trainer, span: float, points: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The loss along one filter-normalised random direction through the current weights."""
+    centre = parameters_of(trainer.model)
+    direction = filter_normalized_direction(centre, torch.Generator().manual_seed(seed))
+    a = axis(span, points)
+    return a.numpy(), loss_surface(*_inputs(trainer), centre, [direction], a[:, None])
+
+
+def interpolation(trainer, start: Direction, points: int = 41,
+                  before: float = 0.25, after: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+    """The loss on the straight line from ``start`` (α = 0) to the current weights (α = 1), a little beyond."""
+    end = parameters_of(trainer.model)
+    direction = {name: end[name] - start[name] for name in end}
+    a = torch.linspace(-before, 1 + after, points)
+    return a.numpy(), loss_surface(*_inputs(trainer), start, [direction], a[:, None])
+
+
+def path_plane(trainer, snapshots: list[torch.Tensor], resolution: int, margin: float = 0.25,
+               progress: Callable[[float], None] | None = None) -> tuple[Surface, PathProjection]:
+    """The loss over the plane of the path's two main PCA directions, centred on the last snapshot,
+    covering the whole path with ``margin`` to spare."""
+    problem = check_grid(resolution, len(trainer.x_train))
+    if problem:
+        raise ValueError(problem)
+    projection = project_path(snapshots, parameters_of(trainer.model))
+    c = projection.coordinates
+    lows, highs = c.min(axis=0), c.max(axis=0)
+    pad = np.maximum((highs - lows) * margin, 1e-3)
+    a = torch.linspace(float(lows[0] - pad[0]), float(highs[0] + pad[0]), resolution)
+    b = torch.linspace(float(lows[1] - pad[1]), float(highs[1] + pad[1]), resolution)
+    losses = loss_surface(*_inputs(trainer), projection.centre, projection.directions, grid_coordinates(a, b),
+                          progress).reshape(resolution, resolution)
+    centre_loss = loss_surface(*_inputs(trainer), projection.centre, projection.directions, torch.zeros(1, 2))[0]
+    return Surface(a.numpy(), b.numpy(), losses, float(centre_loss)), projection
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    eigenvalue: float  # the Hessian's eigenvalue of largest magnitude at the current weights
+    alphas: np.ndarray
+    losses: np.ndarray  # the loss along the matching unit eigenvector
+
+
+def sharpness(trainer, span: float = 1.0, points: int = 41, seed: int = 0) -> Sharpness:
+    model, loss_fn, x, target = _inputs(trainer)
+    eigenvalue, vector = top_hessian_eigen(model, loss_fn, x, target, generator=torch.Generator().manual_seed(seed))
+    a = axis(span, points)
+    losses = loss_surface(model, loss_fn, x, target, parameters_of(model), [vector], a[:, None])
+    return Sharpness(eigenvalue, a.numpy(), losses)
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """Where one variant of a spec ended up after training, seen through the landscape."""
+
+    eigenvalue: float
+    alphas: np.ndarray
+    losses: np.ndarray  # along a filter-normalised random direction (the same seed for every variant)
+    test_accuracy: float
+    train_loss: float
+
+
+def compare_minima(variants: dict, steps: int, span: float = 1.0, seed: int = 0,
+                   progress: Callable[[float], None] | None = None) -> dict[str, Minimum]:
+    """Trains each named spec for ``steps`` and measures the minimum it reached: its sharpness and a
+    1D filter-normalised slice, comparable across variants because filter normalisation removes scale."""
+    from .train import Trainer
+
+    result = {}
+    for k, (name, spec) in enumerate(variants.items()):
+        trainer = Trainer(spec, record_every=None)
+        for done in range(0, steps, 100):
+            trainer.step(min(100, steps - done))
+            if progress:
+                progress((k + min(1.0, (done + 100) / steps)) / len(variants))
+        curvature = sharpness(trainer, span, seed=seed)
+        alphas, losses = random_slice(trainer, span, 41, seed)
+        metrics = trainer.evaluate()
+        result[name] = Minimum(curvature.eigenvalue, alphas, losses, metrics["test_accuracy"], metrics["train_loss"])
+    return result

@@ -90,6 +90,7 @@ class Trainer:
         self.model: MLP = build_mlp(len(m.features), hidden, self.objective.n_outputs, m.dropout, m.init, d.seed)
         use_threads_for(parameter_count(self.model))
         self.model.to(self.device)
+        self.initial_parameters = {name: p.detach().clone() for name, p in self.model.named_parameters()}
 
         self.x_train = self._inputs(self.dataset.x_train)  # (N_train, F)
         self.x_test = self._inputs(self.dataset.x_test)  # (N_test, F)

@@ -23,6 +23,14 @@ LABS = [
         "Train a small network on 2D points and watch the decision boundary and every neuron change as it "
         "learns. Choose the dataset, input features, layers, activations, loss, optimiser and regularisation; "
         "share the exact network as a link."),
+    Lab("pages/2_Loss_Landscape.py", "Loss Landscape", ":material/landscape:",
+        "See the terrain your own network's optimiser walks: the loss on a 2D slice through the weights "
+        "(filter-normalised directions), as contours and as a 3D surface; the optimiser's path on the plane "
+        "of its two main directions, growing as training runs; 1D slices; and the sharpness of the minimum."),
+    Lab("pages/3_Gradient_Flow.py", "Gradient Flow", ":material/waterfall_chart:",
+        "Watch gradients travel back through each layer while training runs: their size, the weights' size, "
+        "how far each update moves them, dead ReLU units and saturated sigmoids. A health panel names what it "
+        "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click."),
 ]
 
 

@@ -9,11 +9,11 @@ K = 25  # steps per tick by default
 
 
 def spec_of(at) -> Spec:
-    return at.session_state["pg.spec"]
+    return at.session_state["lab.spec"]
 
 
 def run_of(at):
-    return at.session_state["pg.run"]
+    return at.session_state["lab.run"]
 
 
 def steps(at) -> int:
@@ -71,14 +71,14 @@ def test_regenerate_draws_new_data_with_a_new_seed(playground):
 
 def test_n_ticks_while_playing_advance_n_times_k_steps(playground):
     at = playground
-    at.button(key="pg.run.play").click().run()  # Play reruns the page: the first tick
+    at.button(key="lab.run.play").click().run()  # Play reruns the page: the first tick
     assert run_of(at).playing and steps(at) == K
     for _ in range(3):
         at.run()
     assert steps(at) == 4 * K
     at.select_slider(key="pg.speed").set_value(50).run()
     assert steps(at) == 4 * K + 50
-    at.button(key="pg.run.pause").click().run()
+    at.button(key="lab.run.pause").click().run()
     paused_at = steps(at)
     at.run()
     assert not run_of(at).playing and steps(at) == paused_at
@@ -86,16 +86,16 @@ def test_n_ticks_while_playing_advance_n_times_k_steps(playground):
 
 def test_step_and_reset(playground):
     at = playground
-    at.button(key="pg.run.step").click().run()
+    at.button(key="lab.run.step").click().run()
     assert steps(at) == K and not run_of(at).playing
     assert any(f"Step {K}" in m.value for m in at.markdown)
-    at.button(key="pg.run.reset").click().run()
+    at.button(key="lab.run.reset").click().run()
     assert steps(at) == 0
 
 
 def test_learning_rate_change_keeps_training_but_a_new_layer_resets_it(playground):
     at = playground
-    at.button(key="pg.run.step").click().run()
+    at.button(key="lab.run.step").click().run()
     at.select_slider(key="pg.lr").set_value(0.3).run()
     assert steps(at) == K and run_of(at).trainer.optimizer.param_groups[0]["lr"] == 0.3
     at.number_input(key="pg.n_layers").set_value(3).run()
@@ -127,7 +127,7 @@ def test_untrainable_settings_are_refused_and_the_last_network_stays(playground)
     assert not at.exception
     assert "Choose at least one input feature" in at.error[0].value
     assert spec_of(at).model.features == ("x1", "x2")
-    at.button(key="pg.run.step").click().run()
+    at.button(key="lab.run.step").click().run()
     assert steps(at) == K, "the session stays usable"
 
 
@@ -143,11 +143,11 @@ def test_an_oversized_network_is_refused_with_the_limit_named(playground):
 def test_divergence_is_shown_and_reset_recovers():
     at = open_page(PLAYGROUND, {"dataset": "plane", "loss": "mse", "lr": "10", "init": "large",
                                 "layers": "8:relu,8:relu"})
-    at.button(key="pg.run.play").click().run()
+    at.button(key="lab.run.play").click().run()
     assert not at.exception
     assert "diverged" in at.error[0].value
-    assert not run_of(at).playing and at.button(key="pg.run.play").disabled
-    at.button(key="pg.run.reset").click().run()
+    assert not run_of(at).playing and at.button(key="lab.run.play").disabled
+    at.button(key="lab.run.reset").click().run()
     assert not at.error and steps(at) == 0
 
 

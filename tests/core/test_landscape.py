@@ -120,3 +120,18 @@ def test_oversized_grids_are_refused_with_the_limit_named():
     assert check_grid(41, 250) is None
     assert f"{MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}" in check_grid(MAX_GRID_RESOLUTION + 1, 10)
     assert "the limit is 4,000,000" in check_grid(61, 2000)
+
+
+def test_a_plane_assembled_from_row_blocks_equals_the_naive_grid(trained):
+    from dl_core.landscape import random_plane, row_blocks
+
+    shares = []
+    surface = random_plane(trained, 9, 0.5, seed=11, progress=shares.append)
+    assert surface.losses.shape == (9, 9) and len(shares) == len(row_blocks(9)) and shares[-1] == 1.0
+    centre = parameters_of(trained.model)
+    generator = torch.Generator().manual_seed(11)
+    d1, d2 = (filter_normalized_direction(centre, generator) for _ in range(2))
+    for j, i in [(0, 0), (3, 7), (8, 8), (4, 4)]:
+        params = {n: centre[n] + surface.alphas[i] * d1[n] + surface.betas[j] * d2[n] for n in centre}
+        assert surface.losses[j, i] == pytest.approx(loss_at_naively(*surface_args(trained), params), rel=1e-5)
+    assert surface.centre_loss == pytest.approx(trained.evaluate()["train_loss"], rel=1e-5)

@@ -102,6 +102,8 @@ def page(browser):
 def screenshot(page, name: str) -> Path:
     """Saves into tests/e2e/artifacts; with DL_LAB_UPDATE_SCREENSHOTS=1 also into docs/ for the README."""
     path = ARTIFACTS / f"{name}.png"
+    page.mouse.move(0, 0)  # no tooltip over the picture
+    page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
     if os.environ.get("DL_LAB_UPDATE_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)

@@ -1,0 +1,34 @@
+import re
+
+from conftest import screenshot
+
+LINK = "/Loss_Landscape?dataset=spiral&features=x1,x2,sinx1,sinx2&layers=8:tanh,8:tanh&optimizer=adam&lr=0.03&seed=2"
+
+
+def test_a_shared_landscape_link_computes_a_landscape_and_shows_the_path(server, page):
+    page.goto(server.url + LINK)
+    page.get_by_role("button", name="Play").wait_for()
+    assert "Spiral" in page.get_by_role("combobox", name="Dataset").input_value()
+    page.get_by_text("L(θ + αδ + βη), L(θ) =").first.wait_for()  # the 2D slice at the initial weights
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text(re.compile(r"snapshots since step 0, projected on their two main directions")).wait_for()
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    step = int(re.search(r"Step ([\d,]+)", page.get_by_text(re.compile(r"^Step [\d,]+")).first.inner_text())
+               .group(1).replace(",", ""))
+    assert step > 0
+    page.get_by_text(f"The views below use the weights at step {step:,}").wait_for()
+    page.get_by_test_id("stPlotlyChart").nth(2).wait_for()  # path, contour and surface
+    screenshot(page, "loss-landscape")
+
+
+def test_gradient_flow_names_vanishing_gradients_and_applies_a_remedy(server, page):
+    layers = ",".join(["8:sigmoid"] * 8)
+    page.goto(f"{server.url}/Gradient_Flow?layers={layers}&lr=0.1")
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(re.compile("^Vanishing gradients")).wait_for()
+    screenshot(page, "gradient-flow")
+    page.get_by_role("button", name="Use ReLU").click()
+    page.wait_for_url(re.compile(r"layers=8%3Arelu"))
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.get_by_text(re.compile("^Healthy")).wait_for()

@@ -1,0 +1,39 @@
+"""What every lab on the shared 2D network starts with: the session's spec (from the link on a
+first visit), the sidebar controls, validation, the URL, and the live run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dl_core import Spec, validate
+from ui.playground_controls import playground_controls
+from ui.run_controls import LiveRun, live_run
+from ui.spec_state import initial_spec, keep_spec, share_link, show_link_warnings
+
+SPEC, RUN = "lab.spec", "lab.run"  # one spec and one run per session, shared by the labs
+
+
+def lab_run(page_path: str) -> tuple[Spec, LiveRun, int]:
+    """The spec the controls describe (the last valid one if they describe none), its run, and steps per tick."""
+    opened_with = initial_spec(SPEC)
+    show_link_warnings(SPEC)
+    spec, steps_per_tick = playground_controls(opened_with)
+    problems = validate(spec)
+    if problems:
+        st.error("These settings can't be trained, so the last working network stays:\n\n"
+                 + "\n".join(f"- {p}" for p in problems), icon=":material/block:")
+        spec = st.session_state[SPEC]
+    else:
+        keep_spec(SPEC, spec)
+    with st.sidebar.popover("Share this network", icon=":material/link:", width="stretch"):
+        st.caption("This link reopens this page with the same data, network and seed:")
+        st.code(share_link(spec, page_path), language=None, wrap_lines=True)
+    return spec, live_run(RUN, spec), steps_per_tick
+
+
+def apply_spec(spec: Spec) -> None:
+    """Replaces the session's spec (a remedy, an experiment) and lets the controls show it."""
+    for key in [k for k in st.session_state if str(k).startswith("pg.")]:
+        del st.session_state[key]
+    st.session_state[SPEC] = spec
+    st.rerun()
