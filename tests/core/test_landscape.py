@@ -135,3 +135,21 @@ def test_a_plane_assembled_from_row_blocks_equals_the_naive_grid(trained):
         params = {n: centre[n] + surface.alphas[i] * d1[n] + surface.betas[j] * d2[n] for n in centre}
         assert surface.losses[j, i] == pytest.approx(loss_at_naively(*surface_args(trained), params), rel=1e-5)
     assert surface.centre_loss == pytest.approx(trained.evaluate()["train_loss"], rel=1e-5)
+
+
+def test_convolutional_networks_take_the_per_point_path_and_match_the_oracle():
+    from dl_core.landscape import uses_convolutions
+
+    torch.manual_seed(0)
+    cnn = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                              torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 4))
+    x, y = torch.randn(12, 1, 8, 8), torch.randint(0, 4, (12,))
+    loss_fn = torch.nn.functional.cross_entropy
+    assert uses_convolutions(cnn) and not uses_convolutions(torch.nn.Linear(2, 2))
+    centre = parameters_of(cnn)
+    d1, d2 = (filter_normalized_direction(centre, torch.Generator().manual_seed(s)) for s in (1, 2))
+    coordinates = grid_coordinates(axis(1, 3), axis(0.5, 3))
+    losses = loss_surface(cnn, loss_fn, x, y, centre, [d1, d2], coordinates)
+    for (alpha, beta), value in zip(coordinates.tolist(), losses):
+        params = {n: centre[n] + alpha * d1[n] + beta * d2[n] for n in centre}
+        assert value == pytest.approx(loss_at_naively(cnn, loss_fn, x, y, params), rel=1e-5)
