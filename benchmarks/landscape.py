@@ -88,7 +88,7 @@ def compare(title: str, model, loss_fn, x, target, repeats: int) -> None:
           f"parameters (largest difference between the methods: {spread:.1e})")
     naive = seconds[next(iter(seconds))]
     for name, value in seconds.items():
-        row(name, value, "s", f"{naive / value:.1f}× the naive loop's speed")
+        row(name, value * 1000, "ms", f"{naive / value:.1f}× the naive loop's speed")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from ui.run_controls import advance, run_buttons, status_line
 
 LIVE_SECONDS = 0.5  # the path view recomputes a small grid each tick
 PATH_RESOLUTION = 25
+REMEMBERED = "ls.remembered"  # (rebuild key, step, flattened weights) the learner chose to keep
 SPANS = [0.1, 0.25, 0.5, 1.0, 2.0]
 
 setup_page(LABS[1])
@@ -90,10 +91,17 @@ with plane_tab:
                            key="ls.surface")
 
 with slices_tab:
+    remembered = st.session_state.get(REMEMBERED)
+    if remembered and remembered[0] != spec.rebuild_key():  # weights of another network cannot be compared
+        remembered = st.session_state[REMEMBERED] = None
+    if st.button("Remember these weights", icon=":material/bookmark_add:", key="ls.remember",
+                 help="Train on (or change the learning rate, or the batch size), then compare: "
+                      "the loss on the straight line between the two states."):
+        remembered = st.session_state[REMEMBERED] = (spec.rebuild_key(), trainer.step_count, weights)
     lines = cached.slices(spec, weights, float(st.session_state.get("ls.span", 1.0)),
-                          int(st.session_state.get("ls.seed", 0)))
+                          int(st.session_state.get("ls.seed", 0)), remembered[1:] if remembered else None)
     st.plotly_chart(loss_slices(lines, log=True, marks={"θ now": 0.0, "θ now ": 1.0}, x_title="α",
-                                title="The loss along two lines through the weights"), key="ls.slices")
+                                title="The loss along lines through the weights"), key="ls.slices")
     st.caption("On the straight line from the initial weights to now, a loss that only falls means training "
                "could have walked straight there; a bump means it went around a barrier.")
 

@@ -14,7 +14,7 @@ import torch
 from dl_core import Spec
 from dl_core.landscape import (
     PathProjection, Sharpness, Surface, interpolation, path_plane, plane_from_rows, random_plane_rows, random_slice,
-    sharpness, trainer_at,
+    sharpness, trainer_at, unflatten,
 )
 
 CACHE = dict(max_entries=24, show_spinner=False)
@@ -40,13 +40,20 @@ def path(spec: Spec, weights: np.ndarray, snapshots: np.ndarray, resolution: int
 
 
 @st.cache_data(**CACHE)
-def slices(spec: Spec, weights: np.ndarray, span: float, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def slices(spec: Spec, weights: np.ndarray, span: float, seed: int,
+           remembered: tuple[int, np.ndarray] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """1D slices: a random direction, the line from the initial weights, and from remembered ones (step, weights)."""
     trainer = trainer_at(spec, weights)
     start = {name: t.clone() for name, t in trainer.initial_parameters.items()}
-    return {
+    lines = {
         "random filter-normalised direction (α = 0 is now)": random_slice(trainer, span, 61, seed),
         "straight line from the initial weights (α = 0) to now (α = 1)": interpolation(trainer, start),
     }
+    if remembered is not None:
+        step, saved = remembered
+        lines[f"straight line from the weights remembered at step {step:,} (α = 0) to now (α = 1)"] = interpolation(
+            trainer, unflatten(torch.as_tensor(saved), start))
+    return lines
 
 
 @st.cache_data(**CACHE)

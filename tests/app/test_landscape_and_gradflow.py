@@ -59,6 +59,16 @@ def test_an_over_limit_grid_is_refused_with_the_limit_named():
     assert not at.error and contour_size(at)[0] == 21, "the session stays usable"
 
 
+def test_remembered_weights_give_a_third_line():
+    at = trained(LANDSCAPE, steps=1)
+    at.button(key="ls.remember").click().run()
+    at.button(key="lab.run.step").click().run()
+    slices = next(json.loads(c.proto.spec) for c in at.main.get("plotly_chart")
+                  if "lines through" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    names = [trace["name"] for trace in slices["data"]]
+    assert any("remembered at step 25" in n for n in names) and len(names) == 3
+
+
 def test_the_batch_size_experiment_runs():
     at = trained(LANDSCAPE, steps=1)
     at.select_slider(key="ls.exp_steps").set_value(200).run()
