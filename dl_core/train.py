@@ -174,28 +174,40 @@ class Trainer:
         for _ in range(n):
             if self.diverged:
                 break
-            x, target = self._next_batch()
-            self.optimizer.zero_grad(set_to_none=True)
-            loss = self.objective.loss(self.model(x), target)
-            penalty = self.penalty()
-            total = loss if penalty is None else loss + penalty
-            total.backward()
-            self._trigger("after_backward")
-            if self.hyper.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.hyper.grad_clip)
-            self.optimizer.step()
-            self.step_count += 1
-            self.samples_seen += self.batch_size
+            self._update(*self._next_batch())
             done += 1
-            self.last_loss = loss.detach()
-            self._trigger("after_step")
-            if not math.isfinite(total.item()):  # .item() is cheaper than an isfinite op on a tiny tensor
-                self._diverge()
-            elif self.record_every and self.step_count % self.record_every == 0:
+            if self.diverged:
+                break
+            if self.record_every and self.step_count % self.record_every == 0:
                 self._record()
         if done and not self.diverged and (not self.record_every or self.step_count % self.record_every):
             self._record()
         return done
+
+    def step_on(self, x: torch.Tensor, target: torch.Tensor) -> None:
+        """One optimiser step on the batch given (inputs (B, F), loss targets (B,)), e.g. a single example."""
+        if not self.diverged:
+            self.model.train()
+            self._update(x, target)
+            if not self.diverged:
+                self._record()
+
+    def _update(self, x: torch.Tensor, target: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.objective.loss(self.model(x), target)
+        penalty = self.penalty()
+        total = loss if penalty is None else loss + penalty
+        total.backward()
+        self._trigger("after_backward")
+        if self.hyper.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.hyper.grad_clip)
+        self.optimizer.step()
+        self.step_count += 1
+        self.samples_seen += len(x)
+        self.last_loss = loss.detach()
+        self._trigger("after_step")
+        if not math.isfinite(total.item()):  # .item() is cheaper than an isfinite op on a tiny tensor
+            self._diverge()
 
     def _diverge(self) -> None:
         self.diverged = (

@@ -31,6 +31,10 @@ LABS = [
         "Watch gradients travel back through each layer while training runs: their size, the weights' size, "
         "how far each update moves them, dead ReLU units and saturated sigmoids. A health panel names what it "
         "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click."),
+    Lab("pages/4_Forward_Backward.py", "Forward & Backward", ":material/swap_horiz:",
+        "Follow one example through the network and back with the actual numbers: each layer's z = Σwx + b "
+        "and a = f(z), then the loss, and the chain rule layer by layer down to ∂L/∂W. Apply one optimiser "
+        "step and see which weights moved, and by how much."),
 ]
 
 

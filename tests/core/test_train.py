@@ -154,3 +154,15 @@ def test_confusion_matrix_counts_the_test_split():
     counts = trainer.confusion_matrix("test")
     assert counts.shape == (3, 3) and counts.sum() == 150
     assert np.trace(counts) / 150 == pytest.approx(trainer.history.last("test_accuracy"))
+
+
+def test_step_on_one_example_is_one_real_optimiser_step():
+    trainer = Trainer(spec_for("circle", optimizer="sgd", lr=0.1))
+    x, target = trainer.x_train[:1], trainer.t_train[:1]
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    loss = trainer.objective.loss(trainer.model(x), target)
+    grads = dict(zip(before, torch.autograd.grad(loss, list(trainer.model.parameters()))))
+    trainer.step_on(x, target)
+    for name, p in trainer.model.named_parameters():
+        torch.testing.assert_close(p.detach(), before[name] - 0.1 * grads[name])
+    assert trainer.step_count == 1 and trainer.history.step == [0, 1]

@@ -32,3 +32,14 @@ def test_gradient_flow_names_vanishing_gradients_and_applies_a_remedy(server, pa
     page.wait_for_url(re.compile(r"layers=8%3Arelu"))
     page.get_by_role("button", name="Step", exact=True).click()
     page.get_by_text(re.compile("^Healthy")).wait_for()
+
+
+def test_forward_backward_shows_the_numbers(server, page):
+    page.goto(f"{server.url}/Forward_Backward?layers=2:tanh&dataset=xor&seed=4")
+    page.get_by_role("tab", name="Every number").wait_for()
+    page.get_by_text(re.compile(r"loss on this example")).wait_for()
+    page.get_by_role("tab", name="Every number").click()
+    page.get_by_text(re.compile(r"On each edge: its weight w")).wait_for()
+    page.get_by_role("tab", name="Forward pass").click()
+    page.locator(".katex").first.wait_for()
+    screenshot(page, "forward-backward")

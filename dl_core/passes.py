@@ -1,0 +1,166 @@
+"""One example's forward and backward pass through the MLP, layer by layer, with the formulas
+written out in its own numbers. Built on ``probe`` (hooks); every value is computed, none typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .data import FEATURES, feature_matrix
+from .model import ACTIVATIONS
+from .probe import probe
+from .train import Trainer
+
+MAX_TERMS = 6  # a sum with more inputs than this is written with "…"
+
+
+@dataclass(frozen=True)
+class UnitLayer:
+    """z = W·x + b, then a = f(z) (the output layer has no f: a = z). All 1-D except W: (out, in)."""
+
+    name: str
+    activation: str | None
+    inputs: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray
+    z: np.ndarray
+    a: np.ndarray
+    slope: np.ndarray  # f'(z); ones for the output layer
+    grad_a: np.ndarray  # ∂L/∂a
+    grad_z: np.ndarray  # ∂L/∂z = ∂L/∂a · f'(z)
+    grad_weight: np.ndarray  # ∂L/∂W = ∂L/∂z ⊗ x
+    grad_bias: np.ndarray  # ∂L/∂b = ∂L/∂z
+    grad_inputs: np.ndarray  # ∂L/∂x = Wᵀ · ∂L/∂z: what the layer before receives
+
+
+@dataclass(frozen=True)
+class ExamplePass:
+    point: np.ndarray  # (2,) the example in the plane
+    features: np.ndarray  # (F,) what the network sees
+    feature_names: list[str]
+    target: float  # what the loss compares with
+    layers: list[UnitLayer]
+    loss: float
+
+
+def _slope(activation: str, z: torch.Tensor) -> torch.Tensor:
+    z = z.detach().clone().requires_grad_(True)
+    (slope,) = torch.autograd.grad(ACTIVATIONS[activation].make()(z).sum(), z)
+    return slope
+
+
+def example_tensors(trainer: Trainer, point: np.ndarray, label) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network's input (1, F) and the loss target (1,) for a point (2,) and its label
+    (a class index, or a target value for regression)."""
+    points = torch.as_tensor(np.asarray(point, dtype=np.float32)).reshape(1, 2)
+    x = feature_matrix(points, trainer.spec.model.features).to(trainer.device)
+    dtype = torch.long if trainer.objective.is_classification else torch.float32
+    return x, trainer.objective.target(torch.tensor([label], dtype=dtype, device=trainer.device))
+
+
+def example_pass(trainer: Trainer, point: np.ndarray, label) -> ExamplePass:
+    """``point`` (2,) in the plane, ``label`` a class index (or a target value for regression)."""
+    x, target = example_tensors(trainer, point, label)
+    result = probe(trainer.model, trainer.objective.loss, x, target)
+    linears = [p for p in result.layers if p.kind == "Linear"]
+    after = {p.name.rsplit(".", 1)[0]: p for p in result.layers if p.name.endswith(".activation")}
+    hidden_names = [layer.activation_name for layer in trainer.model.hidden]
+    layers = []
+    for k, linear in enumerate(linears):
+        activation = after.get(linear.name.rsplit(".", 1)[0]) if k < len(hidden_names) else None
+        kind = hidden_names[k] if activation is not None else None
+        a, grad_a = (activation.output, activation.grad_output) if activation else (linear.output, linear.grad_output)
+        slope = _slope(kind, linear.output) if kind else torch.ones_like(linear.output)
+        layers.append(UnitLayer(
+            name=f"layer {k + 1} ({kind})" if kind else "output", activation=kind,
+            inputs=linear.input.numpy(), weight=linear.weight.numpy(), bias=linear.bias.numpy(),
+            z=linear.output.numpy(), a=a.numpy(), slope=slope.numpy(), grad_a=grad_a.numpy(),
+            grad_z=linear.grad_output.numpy(), grad_weight=linear.grad_weight.numpy(),
+            grad_bias=linear.grad_bias.numpy(), grad_inputs=linear.grad_input.numpy(),
+        ))
+    return ExamplePass(np.asarray(point, dtype=np.float32), x[0].cpu().numpy(),
+                       [FEATURES[f][0] for f in trainer.spec.model.features], float(target[0]), layers, result.loss)
+
+
+@dataclass(frozen=True)
+class StepOnExample:
+    loss_before: float
+    loss_after: float
+    moves: list[tuple[str, np.ndarray]]  # per layer: (name, ΔW (out, in))
+    biggest: list[tuple[str, float]]  # the largest |Δw| in the network: ("layer 1: w₂₁", Δ)
+
+
+def step_on_example(trainer: Trainer, point: np.ndarray, label, top: int = 8) -> StepOnExample:
+    """One real optimiser step on this example alone; what moved, and the loss on it before and after."""
+    x, target = example_tensors(trainer, point, label)
+    linears = trainer.model.linears
+    before = [linear.weight.detach().clone() for linear in linears]
+    loss_before = example_pass(trainer, point, label).loss
+    trainer.step_on(x, target)
+    names = [f"layer {k + 1}" for k in range(len(linears) - 1)] + ["output"]
+    moves = [(name, (linear.weight.detach() - old).cpu().numpy()) for name, linear, old in zip(names, linears, before)]
+    ranked = sorted(((f"{name}: w{j + 1},{i + 1}", float(d[j, i])) for name, d in moves
+                     for j in range(d.shape[0]) for i in range(d.shape[1])), key=lambda item: -abs(item[1]))
+    return StepOnExample(loss_before, example_pass(trainer, point, label).loss, moves, ranked[:top])
+
+
+# ---------------------------------------------------------------- the formulas, in numbers (LaTeX)
+
+
+def _n(value: float) -> str:
+    return f"{value:+.3f}".replace("+", "+\\,").replace("-", "-\\,")
+
+
+def _terms(products: list[str]) -> str:
+    if len(products) > MAX_TERMS:
+        products = products[:MAX_TERMS - 1] + ["\\dots"] + products[-1:]
+    return " + ".join(products)
+
+
+def input_names(example: ExamplePass, layer_index: int) -> list[str]:
+    if layer_index == 0:
+        return [name.replace("·", "\\cdot ").replace("²", "^2") for name in example.feature_names]
+    return [f"a^{{({layer_index})}}_{{{i + 1}}}" for i in range(len(example.layers[layer_index].inputs))]
+
+
+def forward_formula(example: ExamplePass, layer_index: int, unit: int) -> list[str]:
+    """z = Σ wᵢxᵢ + b with every wᵢ and xᵢ, then a = f(z)."""
+    layer = example.layers[layer_index]
+    w, x = layer.weight[unit], layer.inputs
+    j, ell = unit + 1, layer_index + 1
+    products = [f"({_n(w[i])})({_n(x[i])})" for i in range(len(x))]
+    lines = [
+        f"z^{{({ell})}}_{{{j}}} = \\sum_i w_{{{j}i}}\\,x_i + b_{{{j}}} = {_terms(products)} + ({_n(layer.bias[unit])})"
+        f" = {layer.z[unit]:.4f}",
+    ]
+    if layer.activation:
+        name = "\\tanh" if layer.activation == "tanh" else f"\\mathrm{{{layer.activation}}}"
+        lines.append(f"a^{{({ell})}}_{{{j}}} = {name}(z^{{({ell})}}_{{{j}}}) = {name}({layer.z[unit]:.4f}) = "
+                     f"{layer.a[unit]:.4f}")
+    return lines
+
+
+def backward_formula(example: ExamplePass, layer_index: int, unit: int) -> list[str]:
+    """The chain rule for one unit: ∂L/∂z from ∂L/∂a and f'(z), then ∂L/∂w and ∂L/∂b."""
+    layer = example.layers[layer_index]
+    j, ell = unit + 1, layer_index + 1
+    lines = []
+    if layer.activation:
+        lines.append(
+            f"\\frac{{\\partial L}}{{\\partial z^{{({ell})}}_{{{j}}}}} = \\frac{{\\partial L}}{{\\partial a^{{({ell})}}_"
+            f"{{{j}}}}} \\cdot f'(z^{{({ell})}}_{{{j}}}) = ({_n(layer.grad_a[unit])})({_n(layer.slope[unit])}) = "
+            f"{layer.grad_z[unit]:.5f}")
+    else:
+        lines.append(f"\\frac{{\\partial L}}{{\\partial z^{{(\\mathrm{{out}})}}_{{{j}}}}} = {layer.grad_z[unit]:.5f}"
+                     "\\quad\\text{(from the loss)}")
+    names = input_names(example, layer_index)
+    first = int(np.abs(layer.grad_weight[unit]).argmax())
+    lines.append(
+        f"\\frac{{\\partial L}}{{\\partial w_{{{j}{first + 1}}}}} = \\frac{{\\partial L}}{{\\partial z_{{{j}}}}}"
+        f" \\cdot {names[first]} = ({_n(layer.grad_z[unit])})({_n(layer.inputs[first])}) = "
+        f"{layer.grad_weight[unit, first]:.5f}")
+    lines.append(f"\\frac{{\\partial L}}{{\\partial b_{{{j}}}}} = \\frac{{\\partial L}}{{\\partial z_{{{j}}}}} = "
+                 f"{layer.grad_bias[unit]:.5f}")
+    return lines

@@ -1,0 +1,46 @@
+import json
+
+from conftest import open_page
+
+PAGE = "pages/4_Forward_Backward.py"
+
+
+def latex(at) -> str:
+    return " ".join(element.body for element in at.main.get("latex"))
+
+
+def test_forward_and_backward_of_a_training_point():
+    at = open_page(PAGE, {"layers": "3:tanh,2:relu", "dataset": "xor"})
+    assert not at.exception
+    assert "\\tanh" in latex(at) and "\\frac{\\partial L}" in latex(at)
+    at.select_slider(key="fb.forward_layer").set_value("layer 2 (relu)").run()
+    assert "relu" in latex(at)
+    at.select_slider(key="fb.backward_layer").set_value("layer 1 (tanh)").run()
+    at.number_input(key="fb.backward_unit.0").set_value(3).run()
+    assert not at.exception and "z^{(1)}_{3}" in latex(at)
+
+
+def test_a_point_of_my_own_and_a_tiny_net_with_every_number():
+    at = open_page(PAGE, {"layers": "2:tanh"})
+    at.radio(key="fb.source").set_value("A point of my own").run()
+    at.number_input(key="fb.x1").set_value(2.5).run()
+    assert "Point (2.50, -1.00)" in " ".join(m.value for m in at.markdown)
+    charts = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
+    assert any(any("∂=" in a.get("text", "") for a in c["layout"].get("annotations", [])) for c in charts)
+
+
+def test_a_big_net_offers_the_tiny_one():
+    at = open_page(PAGE, {"layers": "8:tanh,8:tanh"})
+    at.button(key="fb.tiny").click().run()
+    assert not at.exception
+    assert at.session_state["lab.spec"].model.hidden[0].width == 2
+
+
+def test_one_optimiser_step_moves_weights_and_the_counter():
+    at = open_page(PAGE, {"layers": "3:tanh", "lr": "0.3"})
+    at.button(key="fb.apply").click().run()
+    assert not at.exception
+    result = at.session_state["fb.step"]
+    assert result.loss_after < result.loss_before
+    assert at.session_state["lab.run"].trainer.step_count == 1
+    assert len(at.main.get("dataframe")) == 1
