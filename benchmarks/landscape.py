@@ -84,7 +84,8 @@ def compare(title: str, model, loss_fn, x, target, repeats: int) -> None:
     results = {name: run() for name, run in timed.items()}
     seconds = {name: best_seconds(run, repeats=repeats, warmup=0) for name, run in timed.items()}
     spread = max(np.abs(r - results[next(iter(results))]).max() for r in results.values())
-    print(f"\n{title}: {RESOLUTION}×{RESOLUTION} grid, {len(x):,} points, {sum(p.numel() for p in model.parameters()):,} "
+    parameters = sum(p.numel() for p in model.parameters())
+    print(f"\n{title}: {RESOLUTION}×{RESOLUTION} grid, {len(x):,} points, {parameters:,} "
           f"parameters (largest difference between the methods: {spread:.1e})")
     naive = seconds[next(iter(seconds))]
     for name, value in seconds.items():

@@ -119,7 +119,8 @@ def tick_cost() -> None:
     whole = best_seconds(tick, repeats=20)
     slow = best_seconds(slow_panel, repeats=10)
     row(f"{STEPS_PER_TICK} training steps", steps * 1000, "ms")
-    row("whole tick: steps, boundary, neuron maps, diagram", whole * 1000, "ms", f"→ {1 / whole:,.0f} redraws/s possible")
+    row("whole tick: steps, boundary, neuron maps, diagram", whole * 1000, "ms",
+        f"→ {1 / whole:,.0f} redraws/s possible")
     row("curves + confusion matrix (redrawn once a second)", slow * 1000, "ms")
 
 

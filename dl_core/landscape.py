@@ -151,7 +151,8 @@ def grid_coordinates(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def check_grid(resolution: int, n_points: int) -> str | None:
     """Why a grid is refused, naming the limit; None when it may be computed."""
     if not 3 <= resolution <= MAX_GRID_RESOLUTION:
-        return f"A grid of {resolution}×{resolution} is refused: the limit is {MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}."
+        limit = f"{MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}"
+        return f"A grid of {resolution}×{resolution} is refused: the limit is {limit}."
     if resolution ** 2 * n_points > MAX_GRID_EVALUATIONS:
         return (f"{resolution}×{resolution} grid points × {n_points:,} training points is "
                 f"{resolution ** 2 * n_points:,} evaluations; the limit is {MAX_GRID_EVALUATIONS:,}.")

@@ -52,7 +52,8 @@ class Objective:
     n_outputs: int
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (out, target) → scalar; see ``target``
     target: Callable[[torch.Tensor], torch.Tensor]  # labels → what ``loss`` compares with; done once, not per step
-    score: Callable[[torch.Tensor], torch.Tensor]  # binary/regression: (N,) in about [-1, 1]; multiclass: (N, C) probabilities
+    # binary and regression: (N,) in about [-1, 1]; multiclass: (N, C) probabilities
+    score: Callable[[torch.Tensor], torch.Tensor]
     predict: Callable[[torch.Tensor], torch.Tensor]  # (N,) class index; regression: (N,) value
 
     @property

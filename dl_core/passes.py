@@ -149,7 +149,8 @@ def backward_formula(example: ExamplePass, layer_index: int, unit: int) -> list[
     lines = []
     if layer.activation:
         lines.append(
-            f"\\frac{{\\partial L}}{{\\partial z^{{({ell})}}_{{{j}}}}} = \\frac{{\\partial L}}{{\\partial a^{{({ell})}}_"
+            f"\\frac{{\\partial L}}{{\\partial z^{{({ell})}}_{{{j}}}}} = "
+            f"\\frac{{\\partial L}}{{\\partial a^{{({ell})}}_"
             f"{{{j}}}}} \\cdot f'(z^{{({ell})}}_{{{j}}}) = ({_n(layer.grad_a[unit])})({_n(layer.slope[unit])}) = "
             f"{layer.grad_z[unit]:.5f}")
     else:

@@ -6,7 +6,7 @@ from dl_core.playground import confusion_figure, learning_curves, snapshot
 from ui.lab import RUN, lab_run
 from ui.network_view import clicked_neuron, network_view
 from ui.page import LABS, setup_page
-from ui.run_controls import CURVES_SECONDS, TICK_SECONDS, advance, run_buttons, status_line
+from ui.run_controls import CURVES_SECONDS, TICK_SECONDS, live_controls
 
 NETWORK = "pg.network"
 
@@ -19,9 +19,7 @@ spec, run, steps_per_tick = lab_run("Playground")
 
 @st.fragment(run_every=TICK_SECONDS if run.playing else None)
 def live_panel():
-    run_buttons(RUN, steps_per_tick)
-    trainer = advance(RUN, steps_per_tick).trainer
-    status_line(trainer)
+    trainer = live_controls(RUN, steps_per_tick)
     picture = snapshot(trainer, spec.view, clicked_neuron(NETWORK))
     left, right = st.columns([1.25, 1])
     with left:

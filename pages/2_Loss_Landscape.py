@@ -9,7 +9,7 @@ from dl_core.viz.landscape import landscape_contour, landscape_surface, loss_sli
 from ui import landscape_cache as cached
 from ui.lab import RUN, apply_spec, lab_run
 from ui.page import LABS, setup_page
-from ui.run_controls import advance, run_buttons, status_line
+from ui.run_controls import live_controls
 
 LIVE_SECONDS = 0.5  # the path view recomputes a small grid each tick
 PATH_RESOLUTION = 25
@@ -36,9 +36,7 @@ recorder = run.probe("path", record_path)
 
 @st.fragment(run_every=LIVE_SECONDS if run.playing else None)
 def path_panel():
-    run_buttons(RUN, steps_per_tick)
-    trainer = advance(RUN, steps_per_tick).trainer
-    status_line(trainer)
+    trainer = live_controls(RUN, steps_per_tick)
     st.subheader("The optimiser's path")
     if len(recorder.snapshots) < 3:
         st.info("Press Play or Step: the path appears after a few steps and grows as training runs.",

@@ -8,7 +8,7 @@ from dl_core.gradflow import GradientFlow, current_gradients, deep_net_compariso
 from dl_core.viz.gradflow import gradient_profile, layer_bars, layer_distributions, layer_lines
 from ui.lab import RUN, apply_spec, lab_run
 from ui.page import LABS, setup_page
-from ui.run_controls import advance, run_buttons, status_line
+from ui.run_controls import live_controls
 
 LIVE_SECONDS = 0.5  # six plotly charts redraw each tick
 SMOOTH = 10  # records averaged in the gradient and update lines: minibatch gradients are noisy
@@ -26,9 +26,7 @@ flow = run.probe("gradflow", GradientFlow)
 
 @st.fragment(run_every=LIVE_SECONDS if run.playing else None)
 def flow_panel():
-    run_buttons(RUN, steps_per_tick)
-    trainer = advance(RUN, steps_per_tick).trainer
-    status_line(trainer)
+    trainer = live_controls(RUN, steps_per_tick)
     units = unit_stats(trainer)
 
     st.subheader("Health")
@@ -52,7 +50,8 @@ def flow_panel():
     middle.plotly_chart(layer_lines(flow.steps, weights, names, "Weight norm ‖W‖", "‖W‖"), key="gf.weights")
     right.plotly_chart(layer_lines(flow.steps, updates, names, "Update size ‖ΔW‖ / ‖W‖", "ratio", smooth=SMOOTH),
                        key="gf.updates")
-    st.caption(f"Gradient and update lines are averaged over the last {SMOOTH} records. A healthy update moves each layer's weights by roughly 0.1 % to 1 % per step. Far below, the "
+    st.caption(f"Gradient and update lines are averaged over the last {SMOOTH} records. A healthy update "
+               "moves each layer's weights by roughly 0.1 % to 1 % per step. Far below, the "
                "layer has stopped learning; far above, training is unstable.")
     left, right = st.columns(2)
     left.plotly_chart(layer_distributions(current_gradients(trainer), names, "Gradients of the last step"),

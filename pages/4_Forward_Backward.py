@@ -10,7 +10,7 @@ from dl_core.passes import backward_formula, example_pass, forward_formula, step
 from dl_core.viz.passes import every_number_diagram, matrix_heatmap, unit_bars
 from ui.lab import RUN, apply_spec, lab_run
 from ui.page import LABS, setup_page
-from ui.run_controls import TICK_SECONDS, advance, run_buttons, status_line
+from ui.run_controls import TICK_SECONDS, live_controls
 
 TINY = 4  # networks with at most this many units a layer get the every-number diagram
 
@@ -23,8 +23,7 @@ spec, run, steps_per_tick = lab_run("Forward_Backward")
 
 @st.fragment(run_every=TICK_SECONDS * 5 if run.playing else None)
 def training_panel():
-    run_buttons(RUN, steps_per_tick)
-    status_line(advance(RUN, steps_per_tick).trainer)
+    live_controls(RUN, steps_per_tick)
 
 
 training_panel()

@@ -32,7 +32,8 @@ def _seed_widgets(spec: Spec) -> None:
         "points": d.n_points,
         "features": list(m.features), "n_layers": len(m.hidden), "dropout": m.dropout, "init": m.init,
         "loss": t.loss, "optimizer": t.optimizer, "lr": t.learning_rate,
-        "batch": t.batch_size, "reg": t.regularization, "rate": t.reg_rate, "show_test": v.show_test, "discretize": v.discretize,
+        "batch": t.batch_size, "reg": t.regularization, "rate": t.reg_rate,
+        "show_test": v.show_test, "discretize": v.discretize,
         "speed": 25,
     }
     for i, layer in enumerate(m.hidden):

@@ -80,6 +80,14 @@ def advance(key: str, steps_per_tick: int) -> LiveRun:
     return run
 
 
+def live_controls(key: str, steps_per_tick: int) -> Trainer:
+    """What every lab's live fragment starts with: the buttons, one tick of training, the status line."""
+    run_buttons(key, steps_per_tick)
+    trainer = advance(key, steps_per_tick).trainer
+    status_line(trainer)
+    return trainer
+
+
 def status_line(trainer: Trainer) -> None:
     h = trainer.history
     accuracy = h.last("test_accuracy")

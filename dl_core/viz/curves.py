@@ -29,7 +29,8 @@ def loss_curves(steps: list[int], series: dict[str, list[float]], accuracy: dict
         for name, values in panel.items():
             fig.add_trace(go.Scatter(
                 x=x, y=_thin(values, MAX_CURVE_POINTS), mode="lines", name=name, showlegend=col == 1,
-                line=dict(width=2, **styles.get(name, {})), hovertemplate="step %{x}: %{y:.4f}<extra>" + name + "</extra>",
+                line=dict(width=2, **styles.get(name, {})),
+                hovertemplate="step %{x}: %{y:.4f}<extra>" + name + "</extra>",
             ), row=1, col=col)
     fig.update_xaxes(title_text="step")
     if log_y:

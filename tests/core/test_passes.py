@@ -56,7 +56,7 @@ def test_one_step_on_an_example_reports_what_moved():
     ex = example_pass(trainer, np.array([0.5, 0.5]), 1)
     result = step_on_example(trainer, np.array([0.5, 0.5]), 1)
     assert result.loss_after < result.loss_before == pytest.approx(ex.loss)
-    for (name, delta), layer in zip(result.moves, ex.layers):  # plain SGD: ΔW = −η ∂L/∂W
+    for (_, delta), layer in zip(result.moves, ex.layers):  # plain SGD: ΔW = −η ∂L/∂W
         np.testing.assert_allclose(delta, -0.5 * layer.grad_weight, rtol=1e-4, atol=1e-7)
     assert abs(result.biggest[0][1]) == max(abs(d).max() for _, d in result.moves)
     assert trainer.step_count == 1

@@ -7,7 +7,8 @@ from dl_core.probe import probe
 
 
 def test_every_probed_gradient_matches_autograd():
-    trainer = Trainer(Spec(DataSpec("blobs3"), ModelSpec(("x1", "x2", "x1x2"), (LayerSpec(5, "tanh"), LayerSpec(4, "relu"))),
+    hidden = (LayerSpec(5, "tanh"), LayerSpec(4, "relu"))
+    trainer = Trainer(Spec(DataSpec("blobs3"), ModelSpec(("x1", "x2", "x1x2"), hidden),
                            TrainSpec("cross_entropy")))
     trainer.step(10)
     model, x, t = trainer.model, trainer.x_train[3:4], trainer.t_train[3:4]
