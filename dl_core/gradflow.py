@@ -100,7 +100,7 @@ class UnitStats:
 def unit_stats(trainer: Trainer) -> list[UnitStats]:
     model = trainer.model
     model.eval()
-    layers = model.forward_all(trainer.x_train)[:-1]
+    layers = model.activations(trainer.x_train)  # before skip connections add their inputs
     model.train()
     stats = []
     for name, layer, a in zip(layer_names(trainer), model.hidden, layers):
@@ -147,8 +147,18 @@ CLIP = Remedy("Clip gradients at 1", "caps the size of any one update",
 LEAKY = Remedy("Use leaky ReLU", "a small slope below zero lets dead units recover",
                _activations("leaky_relu"))
 TANH_INSTEAD = Remedy("Use tanh", "zero-centred and with a steeper middle than sigmoid", _activations("tanh"))
-NOT_HERE = ("Residual connections and normalisation layers also help; they need the Builder lab, "
-            "which is not built yet.")
+
+
+def _with_skips(s: Spec) -> Spec:
+    widest = max(layer.width for layer in s.model.hidden)  # skips need equal widths
+    hidden = tuple(LayerSpec(widest, layer.activation) for layer in s.model.hidden)
+    return replace(s, model=replace(s.model, hidden=hidden, skip=True))
+
+
+SKIPS = Remedy("Skip connections", "each layer adds its input to its output, so the gradient has a path "
+                                   "around every layer", _with_skips)
+LAYER_NORM = Remedy("Layer normalisation", "keeps each layer's pre-activations centred and of unit size",
+                    lambda s: replace(s, model=replace(s.model, norm=True)))
 
 
 @dataclass(frozen=True)
@@ -169,8 +179,8 @@ def diagnose(flow: GradientFlow, units: list[UnitStats], diverged: bool = False)
             verdicts.append(Verdict(
                 "vanishing",
                 f"Vanishing gradients: the first layer's gradient norm ({first:.1e}) is {orders:.0f} orders of "
-                f"magnitude below the output layer's ({last:.1e}). Early layers barely learn. {NOT_HERE}",
-                (RELU, HE_INIT)))
+                f"magnitude below the output layer's ({last:.1e}). Early layers barely learn.",
+                (RELU, HE_INIT, SKIPS, LAYER_NORM)))
         if diverged or grads.max() > EXPLODING_NORM:
             verdicts.append(Verdict(
                 "exploding",
@@ -192,7 +202,8 @@ def diagnose(flow: GradientFlow, units: list[UnitStats], diverged: bool = False)
             "saturated",
             f"Saturated units: {worst.saturated_share:.0%} of {worst.name}'s activations sit at the flat ends "
             "of the curve, where the gradient is nearly 0.",
-            (RELU, SMALLER_LR) if worst.activation == "tanh" else (RELU, TANH_INSTEAD, SMALLER_LR)))
+            (RELU, LAYER_NORM, SMALLER_LR) if worst.activation == "tanh"
+            else (RELU, TANH_INSTEAD, LAYER_NORM, SMALLER_LR)))
     return verdicts or [Verdict("healthy", "Healthy: gradients reach every layer at a similar scale, "
                                            "and no layer is dead or saturated.")]
 

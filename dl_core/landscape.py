@@ -384,9 +384,10 @@ class Minimum:
     losses: np.ndarray  # along a filter-normalised random direction (the same seed for every variant)
     test_accuracy: float
     train_loss: float
+    surface: Surface  # a 2D slice through the minimum, filter-normalised directions
 
 
-def compare_minima(variants: dict, steps: int, span: float = 1.0, seed: int = 0,
+def compare_minima(variants: dict, steps: int, span: float = 1.0, seed: int = 0, resolution: int = 21,
                    progress: Callable[[float], None] | None = None) -> dict[str, Minimum]:
     """Trains each named spec for ``steps`` and measures the minimum it reached: its sharpness and a
     1D filter-normalised slice, comparable across variants because filter normalisation removes scale."""
@@ -402,5 +403,6 @@ def compare_minima(variants: dict, steps: int, span: float = 1.0, seed: int = 0,
         curvature = sharpness(trainer, span, seed=seed)
         alphas, losses = random_slice(trainer, span, 41, seed)
         metrics = trainer.evaluate()
-        result[name] = Minimum(curvature.eigenvalue, alphas, losses, metrics["test_accuracy"], metrics["train_loss"])
+        result[name] = Minimum(curvature.eigenvalue, alphas, losses, metrics["test_accuracy"], metrics["train_loss"],
+                               random_plane(trainer, resolution, span, seed))
     return result

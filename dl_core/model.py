@@ -61,30 +61,43 @@ INITS: dict[str, InitInfo] = {
 
 
 class HiddenLayer(nn.Module):
-    """z = W·x + b, then a = f(z), then (while training) dropout."""
+    """z = W·x + b, then LayerNorm (optional), then a = f(z), then (while training) dropout;
+    with ``skip`` (and as many inputs as outputs) the input is added back: x + a."""
 
-    def __init__(self, n_in: int, n_out: int, activation: str, dropout: float):
+    def __init__(self, n_in: int, n_out: int, activation: str, dropout: float, norm: bool = False,
+                 skip: bool = False):
         super().__init__()
         self.linear = nn.Linear(n_in, n_out)
+        self.norm = nn.LayerNorm(n_out) if norm else None
         self.activation = ACTIVATIONS[activation].make()
         self.activation_name = activation
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.skip = skip and n_in == n_out
+
+    def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(what the activation gave, what the layer passes on)."""
+        z = self.linear(x)
+        a = self.dropout(self.activation(self.norm(z) if self.norm is not None else z))
+        return a, x + a if self.skip else a
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.activation(self.linear(x)))
+        return self.parts(x)[1]
 
     def extra_repr(self) -> str:
-        return f"{self.linear.in_features} → {self.linear.out_features}, {self.activation_name}"
+        extras = (", layer norm" if self.norm is not None else "") + (", + skip" if self.skip else "")
+        return f"{self.linear.in_features} → {self.linear.out_features}, {self.activation_name}{extras}"
 
 
 class MLP(nn.Module):
-    """A multilayer perceptron whose every hidden layer has its own width and activation."""
+    """A multilayer perceptron whose every hidden layer has its own width and activation; optional
+    layer normalisation, and skip connections around hidden layers whose input and output widths match."""
 
-    def __init__(self, n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int, dropout: float = 0.0):
+    def __init__(self, n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int, dropout: float = 0.0,
+                 norm: bool = False, skip: bool = False):
         super().__init__()
         widths = [n_inputs] + [width for width, _ in hidden]
         self.hidden = nn.ModuleList(
-            HiddenLayer(n_in, n_out, activation, dropout)
+            HiddenLayer(n_in, n_out, activation, dropout, norm, skip)
             for n_in, n_out, (_, activation) in zip(widths[:-1], widths[1:], hidden)
         )
         self.output = nn.Linear(widths[-1], n_outputs)
@@ -95,13 +108,26 @@ class MLP(nn.Module):
         return self.output(x)
 
     def forward_all(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Every layer's activation, then the raw output: [(N, w₁), …, (N, n_outputs)]."""
+        """Every hidden layer's output, then the raw output: [(N, w₁), …, (N, n_outputs)]."""
         outputs = []
         for layer in self.hidden:
             x = layer(x)
             outputs.append(x)
         outputs.append(self.output(x))
         return outputs
+
+    def activations(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """What each hidden layer's activation function gave, before any skip connection adds its input."""
+        values = []
+        for layer in self.hidden:
+            a, x = layer.parts(x)
+            values.append(a)
+        return values
+
+    @property
+    def is_plain(self) -> bool:
+        """No normalisation and no skip connections: each layer is exactly a = f(W·x + b)."""
+        return all(layer.norm is None and not layer.skip for layer in self.hidden)
 
     @property
     def linears(self) -> list[nn.Linear]:
@@ -115,11 +141,13 @@ class MLP(nn.Module):
         parts = [str(self.layer_sizes[0])]
         parts += [f"{layer.linear.out_features} {layer.activation_name}" for layer in self.hidden]
         parts.append(f"{self.output.out_features} out")
-        return f"MLP({' → '.join(parts)}, {parameter_count(self)} parameters)"
+        extras = "".join([", layer norm" if any(layer.norm is not None for layer in self.hidden) else "",
+                          ", skip connections" if any(layer.skip for layer in self.hidden) else ""])
+        return f"MLP({' → '.join(parts)}{extras}, {parameter_count(self)} parameters)"
 
 
 def initialise(model: nn.Module, init: str, generator: torch.Generator) -> None:
-    """Weights by the named scheme, biases at zero."""
+    """Linear weights by the named scheme, biases at zero (LayerNorm keeps its own: scale 1, shift 0)."""
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, nn.Linear):
@@ -127,10 +155,10 @@ def initialise(model: nn.Module, init: str, generator: torch.Generator) -> None:
                 nn.init.zeros_(module.bias)
 
 
-def mlp_parameter_count(n_inputs: int, widths: Sequence[int], n_outputs: int) -> int:
-    """Weights plus biases of an MLP, without building it."""
+def mlp_parameter_count(n_inputs: int, widths: Sequence[int], n_outputs: int, norm: bool = False) -> int:
+    """Weights plus biases of an MLP (and LayerNorm's scale and shift), without building it."""
     sizes = [n_inputs, *widths, n_outputs]
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])) + (2 * sum(widths) if norm else 0)
 
 
 def parameter_count(model: nn.Module) -> int:
@@ -138,8 +166,8 @@ def parameter_count(model: nn.Module) -> int:
 
 
 def build_mlp(n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int,
-              dropout: float, init: str, seed: int) -> MLP:
+              dropout: float, init: str, seed: int, norm: bool = False, skip: bool = False) -> MLP:
     """The same arguments always give the same weights."""
-    model = MLP(n_inputs, hidden, n_outputs, dropout)
+    model = MLP(n_inputs, hidden, n_outputs, dropout, norm, skip)
     initialise(model, init, torch.Generator().manual_seed(seed))
     return model

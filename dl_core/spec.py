@@ -52,6 +52,8 @@ class ModelSpec:
     hidden: tuple[LayerSpec, ...] = (LayerSpec(4), LayerSpec(2))
     dropout: float = 0.0
     init: str = "xavier"
+    norm: bool = False  # LayerNorm after each hidden layer's W·x + b
+    skip: bool = False  # add each hidden layer's input to its output where the widths match
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Spec:
     @property
     def parameter_count(self) -> int:
         widths = [layer.width for layer in self.model.hidden]
-        return mlp_parameter_count(len(self.model.features), widths, self.n_outputs)
+        return mlp_parameter_count(len(self.model.features), widths, self.n_outputs, self.model.norm)
 
     def rebuild_key(self) -> tuple:
         """What a running Trainer cannot change in place: data, network, loss and optimiser."""
@@ -194,6 +196,8 @@ FIELDS: tuple[Field, ...] = (
           lambda v: [{"width": layer.width, "activation": layer.activation} for layer in v]),
     Field("dropout", "model", "dropout", float, _between(0, MAX_DROPOUT, "Dropout"), "{:g}".format),
     Field("init", "model", "init", str, _in(INITS, "initialisation")),
+    Field("norm", "model", "norm", _parse_bool, lambda v: None, lambda v: str(int(v))),
+    Field("skip", "model", "skip", _parse_bool, lambda v: None, lambda v: str(int(v))),
     Field("loss", "train", "loss", str, _in(LOSSES, "loss")),
     Field("optimizer", "train", "optimizer", str, _in(OPTIMIZERS, "optimiser")),
     Field("lr", "train", "learning_rate", float, _between(1e-6, MAX_LEARNING_RATE, "Learning rate"), "{:g}".format),

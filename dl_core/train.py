@@ -87,7 +87,8 @@ class Trainer:
         self.objective: Objective = objective(spec.train.loss, self.dataset.info.n_classes)
         m = spec.model
         hidden = [(layer.width, layer.activation) for layer in m.hidden]
-        self.model: MLP = build_mlp(len(m.features), hidden, self.objective.n_outputs, m.dropout, m.init, d.seed)
+        self.model: MLP = build_mlp(len(m.features), hidden, self.objective.n_outputs, m.dropout, m.init, d.seed,
+                                    m.norm, m.skip)
         use_threads_for(parameter_count(self.model))
         self.model.to(self.device)
         self.initial_parameters = {name: p.detach().clone() for name, p in self.model.named_parameters()}

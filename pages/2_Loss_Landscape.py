@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from dl_core import LayerSpec
 from dl_core.landscape import MAX_GRID_RESOLUTION, PathRecorder, check_grid, compare_minima, flat_parameters
 from dl_core.viz.landscape import landscape_contour, landscape_surface, loss_slices
 from ui import landscape_cache as cached
@@ -135,5 +136,21 @@ with experiments_tab:
     if st.button("Set the learning rate to 3", key="ls.big_lr"):
         apply_spec(replace(spec, train=replace(spec.train, learning_rate=3.0)))
     st.divider()
-    st.markdown("**Skip connections on a deep network** smooth the landscape (Li et al. 2018). Residual blocks "
-                "come with the Builder lab, which is not built yet.")
+    st.markdown("**Skip connections on a deep network** (Li et al. 2018): eight ReLU layers of 8 units, He "
+                "initialisation, trained on this data with and without skip connections, then a 2D slice through "
+                "each minimum.")
+    if st.button("Run the comparison", icon=":material/compare_arrows:", key="ls.skips"):
+        bar = st.progress(0.0, text="Training both networks…")
+        deep = replace(spec.model, hidden=(LayerSpec(8, "relu"),) * 8, init="he", norm=False)
+        variants = {label: replace(spec, model=replace(deep, skip=skip))
+                    for label, skip in (("without skips", False), ("with skips", True))}
+        st.session_state["ls.skip_minima"] = compare_minima(variants, int(steps), progress=bar.progress)
+        bar.empty()
+    minima = st.session_state.get("ls.skip_minima")
+    if minima:
+        for column, (name, m) in zip(st.columns(len(minima)), minima.items()):
+            s = m.surface
+            column.plotly_chart(landscape_contour(
+                s.alphas, s.betas, s.losses, log=True,
+                title=f"{name}: sharpness {m.eigenvalue:.3g}, test accuracy {m.test_accuracy:.1%}"),
+                key=f"ls.skip_chart.{name}")

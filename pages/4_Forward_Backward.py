@@ -29,6 +29,13 @@ def training_panel():
 training_panel()
 trainer = run.trainer
 data = trainer.dataset
+if not trainer.model.is_plain:
+    st.info("This network uses layer normalisation or skip connections, so a layer is no longer just "
+            "a = f(W·x + b) and the formulas here would not hold. Turn them off to follow the numbers.",
+            icon=":material/info:")
+    if st.button("Turn off normalisation and skip connections", key="fb.plain"):
+        apply_spec(replace(spec, model=replace(spec.model, norm=False, skip=False)))
+    st.stop()
 
 st.subheader("The example")
 source, detail = st.columns([1, 2])

@@ -31,6 +31,7 @@ def _seed_widgets(spec: Spec) -> None:
         "dataset": d.dataset, "noise": d.noise, "train_share": d.train_share,
         "points": d.n_points,
         "features": list(m.features), "n_layers": len(m.hidden), "dropout": m.dropout, "init": m.init,
+        "norm": m.norm, "skip": m.skip,
         "loss": t.loss, "optimizer": t.optimizer, "lr": t.learning_rate,
         "batch": t.batch_size, "reg": t.regularization, "rate": t.reg_rate,
         "show_test": v.show_test, "discretize": v.discretize,
@@ -89,6 +90,12 @@ def playground_controls(spec: Spec) -> tuple[Spec, int]:
                        help="While training, each hidden neuron is switched off with this probability.")
     init = s.selectbox("Initial weights", list(INITS), key=P + "init", format_func=lambda i: INITS[i].label,
                        help="; ".join(f"{i.label}: {i.explanation}" for i in INITS.values()))
+    norm = s.checkbox("Layer normalisation", key=P + "norm",
+                      help="Rescale each hidden layer's W·x + b to mean 0 and variance 1 (then a learnt scale and "
+                           "shift) before the activation.")
+    skip = s.checkbox("Skip connections", key=P + "skip",
+                      help="Each hidden layer adds its input to its output (x + f(W·x + b)) where the widths "
+                           "match: the idea behind residual networks.")
 
     s.header("Training")
     n_classes = DATASETS[dataset].n_classes
@@ -116,7 +123,7 @@ def playground_controls(spec: Spec) -> tuple[Spec, int]:
 
     new = Spec(
         data=DataSpec(dataset, noise, train_share, n_points, seed),
-        model=ModelSpec(tuple(features or ()), tuple(hidden), float(dropout), init),
+        model=ModelSpec(tuple(features or ()), tuple(hidden), float(dropout), init, norm, skip),
         train=TrainSpec(loss, optimizer, float(lr), int(batch), reg, float(rate)),
         view=ViewSpec(show_test, discretize),
     )

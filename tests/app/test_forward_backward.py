@@ -44,3 +44,10 @@ def test_one_optimiser_step_moves_weights_and_the_counter():
     assert result.loss_after < result.loss_before
     assert at.session_state["lab.run"].trainer.step_count == 1
     assert len(at.main.get("dataframe")) == 1
+
+
+def test_skip_connections_are_turned_off_before_the_formulas_are_shown():
+    at = open_page(PAGE, {"layers": "3:tanh,3:tanh", "skip": "1"})
+    assert not at.exception and not at.main.get("latex")
+    at.button(key="fb.plain").click().run()
+    assert not at.session_state["lab.spec"].model.skip and at.main.get("latex")

@@ -78,6 +78,16 @@ def test_the_batch_size_experiment_runs():
     assert set(minima) == {"batch 10", "batch 2000"}
 
 
+def test_the_skip_connection_experiment_shows_two_slices():
+    at = trained(LANDSCAPE, steps=1)
+    at.select_slider(key="ls.exp_steps").set_value(200).run()
+    at.button(key="ls.skips").click().run()
+    assert not at.exception
+    minima = at.session_state["ls.skip_minima"]
+    assert set(minima) == {"without skips", "with skips"}
+    assert all(m.surface.losses.shape == (21, 21) for m in minima.values())
+
+
 def test_the_landscape_follows_the_spec_of_a_shared_link():
     at = trained(LANDSCAPE, {"dataset": "xor", "layers": "5:relu", "seed": "9"}, steps=2)
     assert at.session_state["lab.spec"].data.dataset == "xor"
@@ -90,6 +100,7 @@ def test_gradient_flow_renders_and_names_vanishing_gradients():
     assert not at.exception
     assert "Vanishing gradients" in at.error[0].value
     assert len(at.main.get("plotly_chart")) >= 5
+    assert at.button(key="gf.remedy.0.Skip connections") and at.button(key="gf.remedy.0.Layer normalisation")
     at.button(key="gf.remedy.0.Use ReLU").click().run()
     assert not at.exception
     spec = at.session_state["lab.spec"]

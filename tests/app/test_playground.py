@@ -32,6 +32,8 @@ CONTROLS = [
     (lambda at: at.selectbox(key="pg.act1"), "relu", lambda s: s.model.hidden[1] == LayerSpec(2, "relu")),
     (lambda at: at.slider(key="pg.dropout"), 0.2, lambda s: s.model.dropout == 0.2),
     (lambda at: at.selectbox(key="pg.init"), "he", lambda s: s.model.init == "he"),
+    (lambda at: at.checkbox(key="pg.norm"), True, lambda s: s.model.norm),
+    (lambda at: at.checkbox(key="pg.skip"), True, lambda s: s.model.skip),
     (lambda at: at.selectbox(key="pg.loss"), "mse", lambda s: s.train.loss == "mse"),
     (lambda at: at.selectbox(key="pg.optimizer"), "adam", lambda s: s.train.optimizer == "adam"),
     (lambda at: at.select_slider(key="pg.lr"), 0.1, lambda s: s.train.learning_rate == 0.1),

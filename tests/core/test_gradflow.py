@@ -124,3 +124,18 @@ def test_deep_net_comparison_shows_the_gap():
     assert len(sigmoid) == len(relu) == 11
     assert sigmoid[0] / sigmoid[-1] < 1e-3 < relu[0] / relu[-1]
     assert progress[-1] == pytest.approx(1.0)
+
+
+def test_skip_connections_cure_vanishing_gradients_in_a_deep_sigmoid_net():
+    from dataclasses import replace
+
+    from dl_core.gradflow import LAYER_NORM, SKIPS
+
+    spec = SKIPS.apply(deep("sigmoid", "xavier"))
+    assert spec.model.skip and LAYER_NORM.apply(spec).model.norm
+    trainer = Trainer(replace(spec, data=replace(spec.data, seed=1)), record_every=None)
+    flow = GradientFlow(trainer)
+    trainer.step(30)
+    grads = flow.recent_grad_norms()
+    assert grads[0] / grads[-1] > 1e-2
+    assert "vanishing" not in [v.kind for v in diagnose(flow, unit_stats(trainer))]

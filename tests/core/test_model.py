@@ -86,3 +86,16 @@ def test_dropout_is_active_in_training_and_off_in_evaluation():
     torch.testing.assert_close(model(x), model(x))
     model.train()
     assert not torch.equal(model.forward_all(x)[0], model.forward_all(x)[0])
+
+
+def test_a_skip_layer_adds_its_input_and_layer_norm_normalises_z():
+    model = build_mlp(3, [(3, "tanh"), (2, "tanh")], 1, 0.0, "xavier", seed=2, norm=True, skip=True)
+    first, second = model.hidden
+    assert first.skip and not second.skip, "a skip needs as many inputs as outputs"
+    x = torch.randn(6, 3)
+    z = first.linear(x)
+    normalised = (z - z.mean(1, keepdim=True)) / torch.sqrt(z.var(1, unbiased=False, keepdim=True) + 1e-5)
+    torch.testing.assert_close(model.activations(x)[0], torch.tanh(normalised))
+    torch.testing.assert_close(model.forward_all(x)[0], x + torch.tanh(normalised))
+    assert not model.is_plain and "skip connections" in repr(model) and "layer norm" in repr(model)
+    assert parameter_count(model) == mlp_parameter_count(3, [3, 2], 1, norm=True)

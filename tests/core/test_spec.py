@@ -22,7 +22,7 @@ def valid_specs(draw):
         DataSpec(dataset, draw(st.integers(0, 50)), draw(st.integers(10, 90)), draw(st.integers(20, 2000)),
                  draw(st.integers(0, 2**31 - 1))),
         ModelSpec(tuple(features), tuple(hidden), draw(st.sampled_from([0.0, 0.1, 0.25, 0.5])),
-                  draw(st.sampled_from(sorted(INITS)))),
+                  draw(st.sampled_from(sorted(INITS))), draw(st.booleans()), draw(st.booleans())),
         TrainSpec(draw(st.sampled_from(losses_for(n_classes))), draw(st.sampled_from(sorted(OPTIMIZERS))),
                   draw(st.sampled_from([1e-5, 0.003, 0.03, 0.1, 1.0, 3.0, 10.0])), draw(st.integers(1, 2000)),
                   draw(st.sampled_from(sorted(REGULARIZATIONS))), draw(st.sampled_from([0.0, 0.001, 0.3, 10.0]))),
