@@ -9,7 +9,7 @@ Events, each called with the trainer:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -102,13 +102,11 @@ class Trainer:
         self.n_train = len(self.y_train)
 
         self.optimizer = OPTIMIZERS[spec.train.optimizer].make(self.model.parameters(), spec.train.learning_rate)
-        self.hyper: TrainSpec = spec.train
         self.batch_size = min(spec.train.batch_size, self.n_train)
         self.step_count = 0
         self.samples_seen = 0
         self.diverged: str | None = None
         self.history = History()
-        self.last_loss = torch.tensor(math.nan)
         self._callbacks: dict[str, list[Callable[[Trainer], None]]] = {event: [] for event in EVENTS}
         self._order_generator = generator(d.seed + 1)
         self._order = torch.empty(0, dtype=torch.long)
@@ -137,8 +135,13 @@ class Trainer:
             raise ValueError("a new loss or optimiser needs a new Trainer")
         for group in self.optimizer.param_groups:
             group["lr"] = train.learning_rate
-        self.hyper = train
+        self.spec = replace(self.spec, train=train)
         self.batch_size = min(train.batch_size, self.n_train)
+
+    @property
+    def hyper(self) -> TrainSpec:
+        """The training settings in force (they change without a reset through ``set_hyper``)."""
+        return self.spec.train
 
     @property
     def epoch(self) -> float:
@@ -205,7 +208,6 @@ class Trainer:
         self.optimizer.step()
         self.step_count += 1
         self.samples_seen += len(x)
-        self.last_loss = loss.detach()
         self._trigger("after_step")
         if not math.isfinite(total.item()):  # .item() is cheaper than an isfinite op on a tiny tensor
             self._diverge()
