@@ -1,8 +1,9 @@
 """Loss landscapes: directions in weight space and the loss evaluated along them, in batches.
 
 A direction is a dict of tensors shaped like the model's parameters. The loss at
-θ + α·δ + β·η is evaluated for a whole grid of (α, β) at once: ``torch.func.functional_call``
-under ``vmap`` runs the model with a batch of parameter sets, in chunks that bound memory.
+θ + α·δ + β·η is evaluated for a whole grid of (α, β) in chunks: ``torch.func.functional_call``
+under ``vmap`` runs the model with a batch of parameter sets (networks with convolutions go one
+set at a time, which was faster on the CPU; see ``loss_surface``).
 References: Li et al., "Visualizing the Loss Landscape of Neural Nets", NeurIPS 2018
 (filter normalisation, PCA of the trajectory); power iteration on Hessian-vector products
 for the sharpest curvature.
@@ -18,7 +19,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from .train import EveryNth
+from .train import EveryNth, Trainer
 
 Direction = dict[str, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (output, target) → scalar
@@ -211,7 +212,7 @@ class PathRecorder:
         self.steps.append(step)
         self.snapshots, self.steps = self.sampling.thin(self.snapshots, self.steps)
 
-    def __call__(self, trainer) -> None:
+    def __call__(self, trainer: Trainer) -> None:
         if self.sampling.due():
             self.record(trainer.step_count)
 
@@ -264,15 +265,13 @@ class Surface:
     centre_loss: float
 
 
-def _inputs(trainer) -> tuple[nn.Module, LossFn, torch.Tensor, torch.Tensor]:
+def _inputs(trainer: Trainer) -> tuple[nn.Module, LossFn, torch.Tensor, torch.Tensor]:
     """The learner's own network and training data, with the loss it trains on (without regularisation)."""
     return trainer.model, trainer.objective.loss, trainer.x_train, trainer.t_train
 
 
-def trainer_at(spec, flat_parameters: np.ndarray):
+def trainer_at(spec, flat_parameters: np.ndarray) -> Trainer:
     """A Trainer for ``spec`` whose weights are ``flat_parameters``: what a cached analysis rebuilds."""
-    from .train import Trainer
-
     trainer = Trainer(spec, device=torch.device("cpu"), record_every=None)
     values = unflatten(torch.as_tensor(flat_parameters), parameters_of(trainer.model))
     with torch.no_grad():
@@ -281,11 +280,11 @@ def trainer_at(spec, flat_parameters: np.ndarray):
     return trainer
 
 
-def flat_parameters(trainer) -> np.ndarray:
+def flat_parameters(trainer: Trainer) -> np.ndarray:
     return flatten(parameters_of(trainer.model)).cpu().numpy()
 
 
-def random_plane_rows(trainer, resolution: int, span: float, seed: int, rows: range) -> np.ndarray:
+def random_plane_rows(trainer: Trainer, resolution: int, span: float, seed: int, rows: range) -> np.ndarray:
     """Some rows of the grid below: the losses for β = betas[j], j in ``rows``, every α. (len(rows), R)"""
     problem = check_grid(resolution, len(trainer.x_train))
     if problem:
@@ -298,7 +297,7 @@ def random_plane_rows(trainer, resolution: int, span: float, seed: int, rows: ra
     return losses.reshape(len(rows), resolution)
 
 
-def random_plane(trainer, resolution: int, span: float, seed: int,
+def random_plane(trainer: Trainer, resolution: int, span: float, seed: int,
                  progress: Callable[[float], None] | None = None) -> Surface:
     """L(θ + αδ + βη) for α, β in [-span, span], δ and η filter-normalised Gaussian directions (seeded)."""
     return plane_from_rows(resolution, span, lambda rows: random_plane_rows(trainer, resolution, span, seed, rows),
@@ -324,7 +323,7 @@ def plane_from_rows(resolution: int, span: float, rows_of: Callable[[range], np.
     return Surface(a, a, losses, float(losses[resolution // 2, resolution // 2]))
 
 
-def random_slice(trainer, span: float, points: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def random_slice(trainer: Trainer, span: float, points: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The loss along one filter-normalised random direction through the current weights."""
     centre = parameters_of(trainer.model)
     direction = filter_normalized_direction(centre, torch.Generator().manual_seed(seed))
@@ -332,7 +331,7 @@ def random_slice(trainer, span: float, points: int, seed: int) -> tuple[np.ndarr
     return a.numpy(), loss_surface(*_inputs(trainer), centre, [direction], a[:, None])
 
 
-def interpolation(trainer, start: Direction, points: int = 41,
+def interpolation(trainer: Trainer, start: Direction, points: int = 41,
                   before: float = 0.25, after: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
     """The loss on the straight line from ``start`` (α = 0) to the current weights (α = 1), a little beyond."""
     end = parameters_of(trainer.model)
@@ -341,7 +340,7 @@ def interpolation(trainer, start: Direction, points: int = 41,
     return a.numpy(), loss_surface(*_inputs(trainer), start, [direction], a[:, None])
 
 
-def path_plane(trainer, snapshots: list[torch.Tensor], resolution: int, margin: float = 0.25,
+def path_plane(trainer: Trainer, snapshots: list[torch.Tensor], resolution: int, margin: float = 0.25,
                progress: Callable[[float], None] | None = None) -> tuple[Surface, PathProjection]:
     """The loss over the plane of the path's two main PCA directions, centred on the last snapshot,
     covering the whole path with ``margin`` to spare."""
@@ -367,7 +366,7 @@ class Sharpness:
     losses: np.ndarray  # the loss along the matching unit eigenvector
 
 
-def sharpness(trainer, span: float = 1.0, points: int = 41, seed: int = 0) -> Sharpness:
+def sharpness(trainer: Trainer, span: float = 1.0, points: int = 41, seed: int = 0) -> Sharpness:
     model, loss_fn, x, target = _inputs(trainer)
     eigenvalue, vector = top_hessian_eigen(model, loss_fn, x, target, generator=torch.Generator().manual_seed(seed))
     a = axis(span, points)
@@ -391,8 +390,6 @@ def compare_minima(variants: dict, steps: int, span: float = 1.0, seed: int = 0,
                    progress: Callable[[float], None] | None = None) -> dict[str, Minimum]:
     """Trains each named spec for ``steps`` and measures the minimum it reached: its sharpness and a
     1D filter-normalised slice, comparable across variants because filter normalisation removes scale."""
-    from .train import Trainer
-
     result = {}
     for k, (name, spec) in enumerate(variants.items()):
         trainer = Trainer(spec, record_every=None)
