@@ -14,10 +14,11 @@ from typing import Callable
 
 import numpy as np
 import torch
+from torch import nn
 
 from .data import Dataset, feature_matrix, make_dataset
 from .device import generator, pick_device, use_threads_for
-from .model import MLP, build_mlp, parameter_count
+from .model import build_mlp, parameter_count
 from .objective import Objective, objective
 from .optimizers import OPTIMIZERS
 from .spec import Spec, TrainSpec, validate
@@ -72,31 +73,49 @@ class InvalidSpec(ValueError):
 
 
 class Trainer:
-    """Builds the spec's data and network, then trains it ``n`` steps at a time."""
+    """Trains a network on its data ``n`` steps at a time. ``Trainer(spec)`` builds the 2D
+    Playground network and data from a Spec; other labs hand ``start`` their own (see build_run)."""
 
     def __init__(self, spec: Spec, device: torch.device | None = None, record_every: int | None = 1):
         """``record_every``: evaluate both splits every this many steps; None: once per ``step()`` call."""
         problems = validate(spec)
         if problems:
             raise InvalidSpec("; ".join(problems))
+        d, m = spec.data, spec.model
+        self.dataset: Dataset = make_dataset(d.dataset, d.n_points, d.noise, d.train_share, d.seed)
+        goal = objective(spec.train.loss, self.dataset.info.n_classes)
+        hidden = [(layer.width, layer.activation) for layer in m.hidden]
+        model = build_mlp(len(m.features), hidden, goal.n_outputs, m.dropout, m.init, d.seed, m.norm, m.skip)
+        inputs = [feature_matrix(torch.as_tensor(points), m.features) for points in (self.dataset.x_train,
+                                                                                     self.dataset.x_test)]
+        labels = [torch.as_tensor(y) for y in (self.dataset.y_train, self.dataset.y_test)]
+        self.start(spec, model, goal, (inputs[0], labels[0]), (inputs[1], labels[1]), d.seed, device, record_every)
+
+    @classmethod
+    def from_parts(cls, spec, model: nn.Module, goal: Objective, train: tuple[torch.Tensor, torch.Tensor],
+                   test: tuple[torch.Tensor, torch.Tensor], seed: int, device: torch.device | None = None,
+                   record_every: int | None = 1) -> Trainer:
+        """A Trainer for a network and data built elsewhere (the Builder's)."""
+        trainer = cls.__new__(cls)
+        trainer.start(spec, model, goal, train, test, seed, device, record_every)
+        return trainer
+
+    def start(self, spec, model: nn.Module, goal: Objective, train: tuple[torch.Tensor, torch.Tensor],
+              test: tuple[torch.Tensor, torch.Tensor], seed: int, device: torch.device | None = None,
+              record_every: int | None = 1) -> None:
+        """Everything that does not depend on what the network is: ``spec`` needs ``.train`` (a
+        TrainSpec) and ``rebuild_key()``; ``train`` and ``test`` are (inputs, labels)."""
         self.spec = spec
         self.device = device or pick_device()
         self.record_every = record_every
-        d = spec.data
-        self.dataset: Dataset = make_dataset(d.dataset, d.n_points, d.noise, d.train_share, d.seed)
-        self.objective: Objective = objective(spec.train.loss, self.dataset.info.n_classes)
-        m = spec.model
-        hidden = [(layer.width, layer.activation) for layer in m.hidden]
-        self.model: MLP = build_mlp(len(m.features), hidden, self.objective.n_outputs, m.dropout, m.init, d.seed,
-                                    m.norm, m.skip)
+        self.objective = goal
+        self.model = model
         use_threads_for(parameter_count(self.model))
         self.model.to(self.device)
         self.initial_parameters = {name: p.detach().clone() for name, p in self.model.named_parameters()}
 
-        self.x_train = self._inputs(self.dataset.x_train)  # (N_train, F)
-        self.x_test = self._inputs(self.dataset.x_test)  # (N_test, F)
-        self.y_train = torch.as_tensor(self.dataset.y_train, device=self.device)  # labels, for accuracy
-        self.y_test = torch.as_tensor(self.dataset.y_test, device=self.device)
+        self.x_train, self.y_train = (t.to(self.device) for t in train)  # inputs (N, ...), labels (N,)
+        self.x_test, self.y_test = (t.to(self.device) for t in test)
         self.t_train = self.objective.target(self.y_train)  # what the loss compares with
         self.t_test = self.objective.target(self.y_test)
         self.n_train = len(self.y_train)
@@ -108,13 +127,10 @@ class Trainer:
         self.diverged: str | None = None
         self.history = History()
         self._callbacks: dict[str, list[Callable[[Trainer], None]]] = {event: [] for event in EVENTS}
-        self._order_generator = generator(d.seed + 1)
+        self._order_generator = generator(seed + 1)
         self._order = torch.empty(0, dtype=torch.long)
         self._cursor = self.n_train  # past the end: the first batch draws a new order
         self._record()
-
-    def _inputs(self, points: np.ndarray) -> torch.Tensor:
-        return feature_matrix(torch.as_tensor(points), self.spec.model.features).to(self.device)
 
     # ------------------------------------------------------------ events
 

@@ -1,0 +1,41 @@
+import pytest
+
+from dl_core.build_run import BuilderSpec, build_trainer, default_train, from_json, from_preset, validate_build
+from dl_core.builder import LayerDef
+from dl_core.tasks import PRESETS
+
+
+def test_the_default_builds_the_lenet_for_digits_and_trains():
+    spec = BuilderSpec()
+    assert validate_build(spec) == []
+    trainer = build_trainer(spec)
+    assert tuple(trainer.x_train.shape[1:]) == (1, 8, 8)
+    trainer.step(40)
+    assert trainer.history.test_accuracy[-1] > trainer.history.test_accuracy[0] + 0.3
+    assert trainer.confusion_matrix("test").shape == (10, 10)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_round_trips_through_json(name):
+    spec = from_preset(name, seed=3)
+    assert from_json(spec.to_json()) == (spec, [])
+
+
+def test_a_broken_stack_is_refused_naming_the_layer():
+    spec = BuilderSpec(layers=(LayerDef("flatten"), LayerDef("conv2d", 4)))
+    (problem,) = validate_build(spec)
+    assert problem.startswith("Layer 2 (Conv2d) needs an image")
+
+
+def test_bad_json_opens_the_default_with_a_warning():
+    spec, warnings = from_json('{"task": "digits", "layers": [{"kind": "lstm"}]}')
+    assert spec == BuilderSpec() and "cannot be built" in warnings[0] and "Layer 1 (LSTM)" in warnings[0]
+    assert "Could not read" in from_json("nonsense")[1][0]
+
+
+def test_regression_tasks_train_with_squared_error():
+    spec = BuilderSpec("sine", (LayerDef("gru", 16), LayerDef("last_step")), default_train("sine"))
+    assert validate_build(spec) == []
+    trainer = build_trainer(spec)
+    trainer.step(60)
+    assert trainer.history.test_loss[-1] < 0.5 * trainer.history.test_loss[0]
