@@ -1,4 +1,5 @@
-"""Tasks for the Builder: real data of every shape a layer can take, and presets to start from.
+"""Tasks for the Builder: real data of every shape a layer can take, and presets to start from
+(at least one for every task).
 
 Nothing is downloaded: the digits and the wine measurements ship inside scikit-learn, the
 points and sequences are generated. Every task is seeded and split the same way.
@@ -125,6 +126,9 @@ PRESETS: dict[str, Preset] = {
             L("conv2d", 16), L("activation"), L("maxpool"),  # 16×2×2
             L("flatten"), L("linear", 64), L("activation"))),
         Preset("lstm", "LSTM", "first_symbol", (L("lstm", 32), L("last_step"))),
+        Preset("gru_sine", "GRU that continues a wave", "sine", (L("gru", 16), L("last_step"))),
+        Preset("tabular", "MLP for tabular data", "wine", (L("linear", 32), L("activation"), L("dropout", rate=0.2),
+                                                           L("linear", 16), L("activation"))),
         Preset("transformer", "Tiny transformer encoder", "first_symbol", (
             L("linear", 16), L("attention", 2), L("residual", activation="gelu"), L("attention", 2), L("flatten"))),
         Preset("deep_plain", "Deep plain net (12 layers)", "points",

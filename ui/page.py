@@ -35,6 +35,10 @@ LABS = [
         "Follow one example through the network and back with the actual numbers: each layer's z = Σwx + b "
         "and a = f(z), then the loss, and the chain rule layer by layer down to ∂L/∂W. Apply one optimiser "
         "step and see which weights moved, and by how much."),
+    Lab("pages/5_Builder.py", "Builder", ":material/construction:",
+        "Stack layers (dense, convolution, pooling, normalisation, dropout, residual blocks, RNN, LSTM, GRU, "
+        "self-attention) and see each one's shape and parameter count; an impossible stack is refused with the "
+        "reason. Train on handwritten digits, sequences, tabular data or 2D points, from seven presets."),
 ]
 
 

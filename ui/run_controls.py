@@ -14,11 +14,16 @@ CURVES_SECONDS = 1.0  # loss curves and confusion matrix: plotly charts are slow
 P = TypeVar("P")
 
 
+def playground_trainer(spec: Spec) -> Trainer:
+    return Trainer(spec, record_every=None)
+
+
 @dataclass
 class LiveRun:
     trainer: Trainer
     playing: bool = False
     probes: dict[str, object] = field(default_factory=dict)
+    make: Callable[[object], Trainer] = playground_trainer  # how a reset rebuilds the trainer from its spec
 
     def probe(self, name: str, attach: Callable[[Trainer], P]) -> P:
         """A probe on this run's trainer (path recorder, gradient flow), attached the first time a lab asks."""
@@ -27,12 +32,12 @@ class LiveRun:
         return self.probes[name]
 
 
-def live_run(key: str, spec: Spec) -> LiveRun:
+def live_run(key: str, spec, make: Callable[[object], Trainer] = playground_trainer) -> LiveRun:
     """This session's run for ``spec``: kept while only learning rate, batch size, regularisation or
     clipping change (as in TensorFlow Playground); rebuilt, probes and all, when anything else does."""
     run: LiveRun | None = st.session_state.get(key)
     if run is None or run.trainer.spec.rebuild_key() != spec.rebuild_key():
-        run = LiveRun(Trainer(spec, record_every=None), playing=run.playing if run else False)
+        run = LiveRun(make(spec), playing=run.playing if run else False, make=make)
         st.session_state[key] = run
     elif run.trainer.spec.train != spec.train:
         run.trainer.set_hyper(spec.train)
@@ -41,7 +46,7 @@ def live_run(key: str, spec: Spec) -> LiveRun:
 
 def reset(key: str) -> None:
     run: LiveRun = st.session_state[key]
-    st.session_state[key] = LiveRun(Trainer(run.trainer.spec, record_every=None), playing=False)
+    st.session_state[key] = LiveRun(run.make(run.trainer.spec), playing=False, make=run.make)
 
 
 def run_buttons(key: str, steps_per_tick: int) -> LiveRun:

@@ -31,8 +31,9 @@ def ending(shape):
     return [L("flatten")] if len(shape) == 3 else [L("last_step")] if len(shape) == 2 else []
 
 
-def test_every_layer_kind_is_covered():
+def test_every_layer_kind_is_covered_and_every_task_has_a_preset():
     assert set(EVERY_KIND) == set(LAYERS)
+    assert {preset.task for preset in PRESETS.values()} == set(TASKS)
 
 
 @pytest.mark.parametrize("kind", list(EVERY_KIND))

@@ -1,0 +1,24 @@
+"""Small images in a grid: misclassified digits, a drawn digit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+
+def image_grid(images: np.ndarray, titles: list[str], columns: int = 8, height_per_row: int = 110) -> go.Figure:
+    """``images`` (N, H, W) in [0, 1], drawn dark on light like ink on paper."""
+    rows = max(1, math.ceil(len(images) / columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.01,
+                        vertical_spacing=0.12 / rows)
+    for k, image in enumerate(images):
+        fig.add_trace(go.Heatmap(z=image[::-1], colorscale="Greys", zmin=0, zmax=1, showscale=False,
+                                 hovertemplate="%{z:.2f}<extra></extra>"), row=k // columns + 1, col=k % columns + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=rows * height_per_row + 20, margin=dict(l=0, r=0, t=24, b=0))
+    return fig

@@ -1,0 +1,70 @@
+"""Builder: a network layer by layer, with shapes and parameter counts, trained live on real data."""
+
+import numpy as np
+import streamlit as st
+
+from dl_core.build_run import build_trainer, validate_build
+from dl_core.builder import plan
+from dl_core.playground import confusion_figure, learning_curves
+from dl_core.tasks import TASKS
+from dl_core.viz.images import image_grid
+from ui.builder_controls import current_spec, keep_valid, layer_editor, sidebar
+from ui.page import LABS, setup_page
+from ui.run_controls import live_controls, live_run
+
+RUN = "bd.run"
+LIVE_SECONDS = 0.5
+
+setup_page(LABS[4])
+st.title(":material/construction: Builder")
+st.caption("Stack layers, see the shape each one gives and what it costs in parameters, then train on real data. "
+           "An impossible stack is refused with the layer and the reason, and the last network that worked stays.")
+spec, steps_per_tick = sidebar(current_spec())
+task = TASKS[spec.task]
+
+left, right = st.columns([1.25, 1])
+with left:
+    st.subheader("Layers")
+    spec = layer_editor(spec)
+problems = validate_build(spec)
+if problems:
+    left.error("\n\n".join(problems) + "\n\nThe last network that worked is the one shown and trained on the "
+               "right.", icon=":material/block:")
+spec = keep_valid(spec, problems)
+task = TASKS[spec.task]
+with right:
+    st.subheader("Shapes" if not problems else "Shapes of the last network that worked")
+    planned = plan(list(spec.layers), task.input_shape, task.n_classes or 1)
+    st.dataframe({
+        "#": [str(p.index) for p in planned],
+        "layer": [p.layer.kind if p.index <= len(spec.layers) else "output (linear)" for p in planned],
+        "in": [" × ".join(map(str, p.input)) for p in planned],
+        "out": [" × ".join(map(str, p.output)) for p in planned],
+        "parameters": [p.parameters for p in planned],
+    }, hide_index=True, width="stretch")
+    st.caption(f"Input {' × '.join(map(str, task.input_shape))} · **{sum(p.parameters for p in planned):,} "
+               "parameters** in all")
+run = live_run(RUN, spec, build_trainer)
+
+
+@st.fragment(run_every=LIVE_SECONDS if run.playing else None)
+def training_panel():
+    trainer = live_controls(RUN, steps_per_tick)
+    curves, confusion = st.columns([1.6, 1])
+    curves.plotly_chart(learning_curves(trainer), key="bd.curves")
+    if trainer.objective.is_classification:
+        confusion.plotly_chart(confusion_figure(trainer), key="bd.confusion")
+    if spec.task == "digits":
+        trainer.model.eval()
+        with np.errstate(all="ignore"):
+            predicted = trainer.objective.predict(trainer.model(trainer.x_test)).detach().numpy()
+        trainer.model.train()
+        truth = trainer.y_test.numpy()
+        wrong = np.flatnonzero(predicted != truth)[:16]
+        st.markdown(f"**Misclassified test digits**: {len(np.flatnonzero(predicted != truth))} of {len(truth)}")
+        if len(wrong):
+            st.plotly_chart(image_grid(trainer.x_test[wrong, 0].numpy(),
+                                       [f"{truth[k]} → {predicted[k]}" for k in wrong]), key="bd.wrong")
+
+
+training_panel()
