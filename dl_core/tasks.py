@@ -15,7 +15,7 @@ import torch
 from sklearn.datasets import load_digits, load_wine
 
 from .builder import LayerDef, Shape
-from .data import make_dataset
+from .data import _spiral_arms
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,10 +60,9 @@ def wine(seed: int) -> TaskData:
 
 
 def points(seed: int) -> TaskData:
-    """The Playground's spiral: 2D points, two classes."""
-    d = make_dataset("spiral", 500, 10, 70, seed)
-    as_x = lambda v: torch.as_tensor(v)  # noqa: E731
-    return TaskData(as_x(d.x_train), torch.as_tensor(d.y_train), as_x(d.x_test), torch.as_tensor(d.y_test))
+    """The Playground's two spirals (500 points, 10 % noise): 2D points, two classes."""
+    xy, arm = _spiral_arms(500, 0.1, np.random.default_rng(seed), arms=2)
+    return _split(xy, (arm == 0).astype(np.int64), seed)
 
 
 SINE_STEPS = 20

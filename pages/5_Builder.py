@@ -3,12 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from dl_core.build_run import build_trainer, validate_build
+from dl_core.build_run import build_trainer, from_json, validate_build
 from dl_core.builder import plan
+from dl_core.export import script, weights_file
 from dl_core.playground import confusion_figure, learning_curves
 from dl_core.tasks import TASKS
 from dl_core.viz.images import image_grid
-from ui.builder_controls import current_spec, keep_valid, layer_editor, sidebar
+from ui.builder_controls import current_spec, keep_valid, layer_editor, replace_spec, sidebar
 from ui.page import LABS, setup_page
 from ui.run_controls import live_controls, live_run
 
@@ -45,6 +46,24 @@ with right:
     st.caption(f"Input {' × '.join(map(str, task.input_shape))} · **{sum(p.parameters for p in planned):,} "
                "parameters** in all")
 run = live_run(RUN, spec, build_trainer)
+with right.expander("Export or open a network", icon=":material/ios_share:"):
+    trainer = run.trainer
+    st.download_button("PyTorch script (.py)", script(spec), f"{spec.task}_network.py", "text/x-python",
+                       icon=":material/code:", help="Data, model, training loop and settings; needs no dl-lab.")
+    st.download_button("This network (.json)", spec.to_json(), f"{spec.task}_network.json", "application/json",
+                       icon=":material/data_object:", help="Reopens the same build here.")
+    st.download_button(f"Weights at step {trainer.step_count} (.pt)", weights_file(trainer.model),
+                       f"{spec.task}_weights.pt", icon=":material/save:",
+                       help="torch.load(path, weights_only=True); the script takes them with --weights.")
+    opened = st.file_uploader("Open a network (.json)", type=["json"], key="bd.open")
+    if opened is not None and st.session_state.get("bd.opened") != opened.file_id:
+        st.session_state["bd.opened"] = opened.file_id
+        loaded, warnings = from_json(opened.getvalue().decode("utf-8", errors="replace"))
+        st.session_state["bd.open_warnings"] = warnings
+        if not warnings:
+            replace_spec(loaded)
+    for warning in st.session_state.get("bd.open_warnings", []):
+        st.warning(warning, icon=":material/warning:")
 
 
 @st.fragment(run_every=LIVE_SECONDS if run.playing else None)

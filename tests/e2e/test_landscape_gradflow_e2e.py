@@ -43,3 +43,20 @@ def test_forward_backward_shows_the_numbers(server, page):
     page.get_by_role("tab", name="Forward pass").click()
     page.locator(".katex").first.wait_for()
     screenshot(page, "forward-backward")
+
+
+def test_builder_trains_the_digits_cnn_past_90_percent(server, page):
+    page.goto(f"{server.url}/Builder")
+    page.get_by_role("button", name="Play").wait_for()
+    page.get_by_text("5,750 parameters").wait_for()
+    page.get_by_role("button", name="Play").click()
+    page.get_by_text(re.compile(r"test accuracy (9\d|100)\.\d%")).first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    screenshot(page, "builder")
+    page.get_by_text("Export or open a network").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PyTorch script (.py)").click()
+    text = open(download.value.path()).read()
+    assert download.value.suggested_filename == "digits_network.py"
+    assert "def build_model() -> nn.Sequential:" in text and "nn.Conv2d(1, 6, 3, padding=1)" in text
