@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 
+import numpy as np
+import torch
+
 from .builder import LayerDef, ShapeError, build, plan
 from .objective import objective
 from .optimizers import OPTIMIZERS
@@ -89,3 +92,12 @@ def from_json(text: str) -> tuple[BuilderSpec, list[str]]:
     if problems:
         return BuilderSpec(), [f"This network cannot be built ({problems[0]}); the default one is open instead."]
     return spec, []
+
+
+@torch.no_grad()
+def class_probabilities(trainer: Trainer, example: np.ndarray) -> np.ndarray:
+    """The trained network's probability for each class, for one example shaped like the task's input."""
+    trainer.model.eval()
+    out = trainer.model(torch.as_tensor(example, dtype=torch.float32, device=trainer.device)[None])
+    trainer.model.train()
+    return torch.softmax(out, dim=1)[0].cpu().numpy()

@@ -52,6 +52,12 @@ def digits(seed: int) -> TaskData:
     return _split((data.images / 16.0)[:, None], data.target.astype(np.int64), seed)
 
 
+def digit_from_drawing(bitmap: np.ndarray) -> np.ndarray:
+    """A 32×32 drawing (0/1) as the digits were made: the on-pixels counted in each 4×4 block (0–16),
+    then scaled like the data (÷ 16). (32, 32) → (8, 8)"""
+    return bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3)).astype(np.float32) / 16.0
+
+
 def wine(seed: int) -> TaskData:
     """178 wines, 13 chemical measurements each (standardised), 3 cultivars."""
     data = load_wine()

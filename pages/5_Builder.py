@@ -3,12 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from dl_core.build_run import build_trainer, from_json, validate_build
+from dl_core.build_run import build_trainer, class_probabilities, from_json, validate_build
 from dl_core.builder import plan
 from dl_core.export import script, weights_file
 from dl_core.playground import confusion_figure, learning_curves
-from dl_core.tasks import TASKS
+from dl_core.tasks import TASKS, digit_from_drawing
 from dl_core.viz.images import image_grid
+from dl_core.viz.passes import unit_bars
+from ui.drawing_pad import drawing_pad
 from ui.builder_controls import current_spec, keep_valid, layer_editor, replace_spec, sidebar
 from ui.page import LABS, setup_page
 from ui.run_controls import live_controls, live_run
@@ -87,3 +89,20 @@ def training_panel():
 
 
 training_panel()
+
+if spec.task == "digits":
+    st.subheader("Draw a digit")
+    pad, seen, answer = st.columns([1.1, 0.8, 1.6])
+    with pad:
+        drawing = drawing_pad("bd.pad")
+        st.caption("Draw with the mouse or a finger, as large as the pad. It becomes an 8×8 image the way the "
+                   "training digits were made: the inked cells of each 4×4 block counted.")
+    if drawing is not None:
+        image = digit_from_drawing(drawing)
+        seen.plotly_chart(image_grid(image[None], ["what the network sees"], columns=1, height_per_row=220),
+                          key="bd.seen")
+        probabilities = class_probabilities(st.session_state[RUN].trainer, image[None])
+        best = int(probabilities.argmax())
+        answer.markdown(f"### It reads **{best}** ({probabilities[best]:.0%} sure)")
+        answer.plotly_chart(unit_bars({"probability": probabilities}, "Probability of each digit",
+                                      labels=[str(d) for d in range(10)]), key="bd.probabilities")

@@ -9,11 +9,12 @@ import plotly.graph_objects as go
 from .colors import NEGATIVE, POSITIVE, rgb
 
 
-def unit_bars(series: dict[str, np.ndarray], title: str, selected: int | None = None, height: int = 260) -> go.Figure:
-    """Grouped bars, one group per unit: e.g. {"z (before f)": z, "a = f(z)": a}."""
+def unit_bars(series: dict[str, np.ndarray], title: str, selected: int | None = None, height: int = 260,
+              labels: list[str] | None = None) -> go.Figure:
+    """Grouped bars, one group per unit: e.g. {"z (before f)": z, "a = f(z)": a}; ``labels`` name the groups."""
     fig = go.Figure()
     for name, values in series.items():
-        units = [f"unit {i + 1}" for i in range(len(values))]
+        units = labels or [f"unit {i + 1}" for i in range(len(values))]
         fig.add_trace(go.Bar(x=units, y=values, name=name, text=[f"{v:+.3f}" for v in values],
                              textposition="outside", hovertemplate="%{x}: %{y:.4f}<extra>" + name + "</extra>"))
     if selected is not None:

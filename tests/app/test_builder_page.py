@@ -66,3 +66,19 @@ def test_training_the_digits_cnn_raises_test_accuracy():
     assert trainer.step_count == 80
     assert trainer.history.last("test_accuracy") > 0.8
     assert any("Misclassified test digits" in m.value for m in at.markdown)
+
+
+def test_a_drawn_digit_gets_a_prediction():
+    import numpy as np
+
+    at = open_page(PAGE)
+    for _ in range(3):
+        at.button(key="bd.run.step").click().run()
+    seven = np.zeros((32, 32), int)
+    seven[4:8, 6:26] = 1  # the bar
+    for row in range(8, 30):
+        seven[row, 24 - (row - 8) // 2: 27 - (row - 8) // 2] = 1  # the stroke down
+    at.session_state["bd.pad"] = {"pixels": seven.reshape(-1).tolist()}
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith("### It reads **") for m in at.markdown)

@@ -39,3 +39,18 @@ def test_regression_tasks_train_with_squared_error():
     trainer = build_trainer(spec)
     trainer.step(60)
     assert trainer.history.test_loss[-1] < 0.5 * trainer.history.test_loss[0]
+
+
+def test_a_drawing_is_downsampled_as_the_digits_were_made():
+    import numpy as np
+
+    from dl_core.build_run import class_probabilities
+    from dl_core.tasks import digit_from_drawing
+
+    bitmap = np.zeros((32, 32), np.float32)
+    bitmap[0:4, 0:4] = 1  # a full block: 16 on-pixels
+    bitmap[4:6, 28:32] = 1  # half of another: 8
+    image = digit_from_drawing(bitmap)
+    assert image.shape == (8, 8) and image[0, 0] == 1.0 and image[1, 7] == 0.5 and image.sum() == 1.5
+    probabilities = class_probabilities(build_trainer(BuilderSpec()), image[None])
+    assert probabilities.shape == (10,) and abs(probabilities.sum() - 1) < 1e-5

@@ -60,3 +60,14 @@ def test_builder_trains_the_digits_cnn_past_90_percent(server, page):
     text = open(download.value.path()).read()
     assert download.value.suggested_filename == "digits_network.py"
     assert "def build_model() -> nn.Sequential:" in text and "nn.Conv2d(1, 6, 3, padding=1)" in text
+
+    pad = page.locator("canvas[aria-label='drawing pad']")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.15)
+    page.mouse.down()
+    for k in range(1, 11):  # a vertical stroke: a one
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * (0.15 + 0.07 * k))
+    page.mouse.up()
+    page.get_by_text(re.compile(r"It reads \d")).wait_for()
+    screenshot(page, "builder-draw")
