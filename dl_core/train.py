@@ -178,11 +178,12 @@ class Trainer:
         return self.x_train[index], self.t_train[index]
 
     def penalty(self) -> torch.Tensor | None:
-        """The regularisation term added to the loss (None without one); it acts on weights, not biases."""
+        """The regularisation term added to the loss (None without one). It acts on weights (every parameter
+        of two or more dimensions: linear, convolution, recurrent), not on biases or normalisation scales."""
         kind, rate = self.hyper.regularization, self.hyper.reg_rate
         if kind == "none" or rate == 0:
             return None
-        weights = [linear.weight for linear in self.model.linears]
+        weights = [p for p in self.model.parameters() if p.dim() >= 2]
         if kind == "l1":
             return rate * sum(w.abs().sum() for w in weights)
         return rate * 0.5 * sum((w * w).sum() for w in weights)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dl_core import ACTIVATIONS, OPTIMIZERS
+from dl_core import ACTIVATIONS, OPTIMIZERS, REGULARIZATIONS
 from dl_core.build_run import BATCH_SIZES, BuilderSpec, default_train, from_preset
 from dl_core.builder import LAYERS, LayerDef
 from dl_core.tasks import PRESETS, TASKS
@@ -15,13 +15,15 @@ SPEC = "bd.spec"  # the draft the editor shows, possibly impossible
 VALID = "bd.valid"  # the last network that could be built: what trains
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 STEPS_PER_TICK = [1, 5, 10, 20, 50]
+REG_RATES = [0.0, 0.0001, 0.001, 0.01, 0.1]
 SIZE_LABEL = {"linear": "units", "conv2d": "filters", "rnn": "hidden", "lstm": "hidden", "gru": "hidden",
               "attention": "heads"}
 NEEDS_KERNEL = {"conv2d", "residual"}
 NEEDS_ACTIVATION = {"activation", "residual"}
 
 
-MIRRORS = ("bd.L", "bd.task", "bd.optimizer", "bd.lr", "bd.batch")  # widget keys that show the spec
+# widget keys that show the spec
+MIRRORS = ("bd.L", "bd.task", "bd.optimizer", "bd.lr", "bd.batch", "bd.reg", "bd.rate")
 
 
 def current_spec() -> BuilderSpec:
@@ -66,8 +68,14 @@ def sidebar(spec: BuilderSpec) -> tuple[BuilderSpec, int]:
     batch = s.select_slider("Batch size", sorted(set(BATCH_SIZES) | {spec.train.batch_size}),
                             value=spec.train.batch_size, key="bd.batch",
                             help="2000 is more than any task's training set: full batch.")
+    reg = s.selectbox("Regularisation", list(REGULARIZATIONS), key="bd.reg",
+                      index=list(REGULARIZATIONS).index(spec.train.regularization),
+                      format_func=lambda r: REGULARIZATIONS[r], help="Added to the loss; acts on Linear weights.")
+    rate = s.select_slider("Regularisation rate", sorted(set(REG_RATES) | {spec.train.reg_rate}),
+                           value=spec.train.reg_rate, key="bd.rate")
     steps = s.select_slider("Steps per frame", STEPS_PER_TICK, value=5, key="bd.speed")
-    train = replace(spec.train, optimizer=optimizer, learning_rate=float(lr), batch_size=int(batch))
+    train = replace(spec.train, optimizer=optimizer, learning_rate=float(lr), batch_size=int(batch),
+                    regularization=reg, reg_rate=float(rate))
     return replace(spec, train=train), int(steps)
 
 

@@ -54,3 +54,15 @@ def test_a_drawing_is_downsampled_as_the_digits_were_made():
     assert image.shape == (8, 8) and image[0, 0] == 1.0 and image[1, 7] == 0.5 and image.sum() == 1.5
     probabilities = class_probabilities(build_trainer(BuilderSpec()), image[None])
     assert probabilities.shape == (10,) and abs(probabilities.sum() - 1) < 1e-5
+
+
+def test_regularisation_reaches_convolution_weights_not_biases():
+    from dataclasses import replace
+
+    spec = BuilderSpec()
+    trainer = build_trainer(replace(spec, train=replace(spec.train, regularization="l2", reg_rate=0.1)))
+    weights = [p for name, p in trainer.model.named_parameters() if name.endswith("weight")]
+    assert any(p.dim() == 4 for p in weights)
+    expected = 0.1 * 0.5 * sum((p ** 2).sum() for p in weights)
+    assert abs(trainer.penalty().item() - expected.item()) < 1e-4
+    trainer.step(2)
