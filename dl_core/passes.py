@@ -10,7 +10,7 @@ import torch
 
 from .data import FEATURES, feature_matrix
 from .model import ACTIVATIONS
-from .probe import probe
+from .probe import LayerProbe, probe
 from .train import Trainer
 
 MAX_TERMS = 6  # a sum with more inputs than this is written with "…"
@@ -93,17 +93,32 @@ class StepOnExample:
 
 
 def step_on_example(trainer: Trainer, point: np.ndarray, label, top: int = 8) -> StepOnExample:
-    """One real optimiser step on this example alone; what moved, and the loss on it before and after."""
-    x, target = example_tensors(trainer, point, label)
-    linears = trainer.model.linears
-    before = [linear.weight.detach().clone() for linear in linears]
-    loss_before = example_pass(trainer, point, label).loss
+    """One real optimiser step on this 2D example alone; what moved, and the loss on it before and after."""
+    return step_on_input(trainer, *example_tensors(trainer, point, label), top)
+
+
+def step_on_input(trainer: Trainer, x: torch.Tensor, target: torch.Tensor, top: int = 8) -> StepOnExample:
+    """One real optimiser step on one input (1, ...) of any network; every weight's move, largest first."""
+    weights = {name: p for name, p in trainer.model.named_parameters() if p.dim() >= 2}
+    before = {name: p.detach().clone() for name, p in weights.items()}
+    loss_before = probe(trainer.model, trainer.objective.loss, x, target).loss
     trainer.step_on(x, target)
-    names = [f"layer {k + 1}" for k in range(len(linears) - 1)] + ["output"]
-    moves = [(name, (linear.weight.detach() - old).cpu().numpy()) for name, linear, old in zip(names, linears, before)]
-    ranked = sorted(((f"{name}: w{j + 1},{i + 1}", float(d[j, i])) for name, d in moves
-                     for j in range(d.shape[0]) for i in range(d.shape[1])), key=lambda item: -abs(item[1]))
-    return StepOnExample(loss_before, example_pass(trainer, point, label).loss, moves, ranked[:top])
+    moves = [(_weight_name(trainer, name), (p.detach() - before[name]).cpu().numpy()) for name, p in weights.items()]
+    ranked = sorted(((f"{name}: w{','.join(str(i + 1) for i in index)}", float(d[index])) for name, d in moves
+                     for index in np.ndindex(d.shape)), key=lambda item: -abs(item[1]))
+    return StepOnExample(loss_before, probe(trainer.model, trainer.objective.loss, x, target).loss, moves,
+                         ranked[:top])
+
+
+def _weight_name(trainer: Trainer, parameter: str) -> str:
+    """hidden.0.linear.weight → layer 1; output.weight → output; 3.weight → layer 4 (Conv2d)."""
+    path = parameter.rsplit(".", 1)[0]
+    if path == "output":
+        return "output"
+    if path.startswith("hidden."):
+        return f"layer {int(path.split('.')[1]) + 1}"
+    module = trainer.model.get_submodule(path)
+    return f"layer {int(path.split('.')[0]) + 1} ({type(module).__name__})"
 
 
 # ---------------------------------------------------------------- the formulas, in numbers (LaTeX)
@@ -165,3 +180,28 @@ def backward_formula(example: ExamplePass, layer_index: int, unit: int) -> list[
     lines.append(f"\\frac{{\\partial L}}{{\\partial b_{{{j}}}}} = \\frac{{\\partial L}}{{\\partial z_{{{j}}}}} = "
                  f"{layer.grad_bias[unit]:.5f}")
     return lines
+
+
+def linear_formula(layer: LayerProbe, unit: int) -> str:
+    """z_j = Σ w_ji x_i + b_j for one unit of any Linear layer, in its own numbers."""
+    w, x = layer.weight[unit].numpy(), layer.input.numpy()
+    if x.ndim > 1:  # a Linear layer applied to every step of a sequence: the last step shown
+        x = x[-1]
+    products = [f"({_n(w[i])})({_n(x[i])})" for i in range(len(x))]
+    z = float(w @ x + layer.bias[unit])
+    bias = _n(float(layer.bias[unit]))
+    return f"z_{{{unit + 1}}} = \\sum_i w_{{{unit + 1}i}}\\,x_i + b = {_terms(products)} + ({bias}) = {z:.4f}"
+
+
+def conv_formula(layer: LayerProbe, channel: int, row: int, column: int, module: torch.nn.Conv2d) -> str:
+    """One output of a convolution: the filter times the patch it covers, plus the bias, in numbers."""
+    pad_h, pad_w = module.padding
+    x = torch.nn.functional.pad(layer.input, (pad_w, pad_w, pad_h, pad_h)).numpy()  # (C_in, H+2p, W+2p)
+    w = layer.weight[channel].numpy()  # (C_in, k, k)
+    k_h, k_w = w.shape[1:]
+    patch = x[:, row:row + k_h, column:column + k_w]
+    products = [f"({_n(w[c, i, j])})({_n(patch[c, i, j])})" for c in range(w.shape[0]) for i in range(k_h)
+                for j in range(k_w)]
+    z = float((w * patch).sum() + layer.bias[channel])
+    return (f"z_{{{channel + 1}}}[{row + 1},{column + 1}] = \\sum_{{c,i,j}} w_{{cij}}\\,x_{{c,\\,{row + 1}+i,\\,"
+            f"{column + 1}+j}} + b = {_terms(products)} + ({_n(float(layer.bias[channel]))}) = {z:.4f}")
