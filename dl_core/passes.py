@@ -190,7 +190,8 @@ def linear_formula(layer: LayerProbe, unit: int) -> str:
     products = [f"({_n(w[i])})({_n(x[i])})" for i in range(len(x))]
     z = float(w @ x + layer.bias[unit])
     bias = _n(float(layer.bias[unit]))
-    return f"z_{{{unit + 1}}} = \\sum_i w_{{{unit + 1}i}}\\,x_i + b = {_terms(products)} + ({bias}) = {z:.4f}"
+    return (f"\\begin{{aligned}} z_{{{unit + 1}}} &= \\sum_i w_{{{unit + 1}i}}\\,x_i + b \\\\ "
+            f"&= {_terms(products)} + ({bias}) = {z:.4f} \\end{{aligned}}")
 
 
 def conv_formula(layer: LayerProbe, channel: int, row: int, column: int, module: torch.nn.Conv2d) -> str:
@@ -203,5 +204,6 @@ def conv_formula(layer: LayerProbe, channel: int, row: int, column: int, module:
     products = [f"({_n(w[c, i, j])})({_n(patch[c, i, j])})" for c in range(w.shape[0]) for i in range(k_h)
                 for j in range(k_w)]
     z = float((w * patch).sum() + layer.bias[channel])
-    return (f"z_{{{channel + 1}}}[{row + 1},{column + 1}] = \\sum_{{c,i,j}} w_{{cij}}\\,x_{{c,\\,{row + 1}+i,\\,"
-            f"{column + 1}+j}} + b = {_terms(products)} + ({_n(float(layer.bias[channel]))}) = {z:.4f}")
+    return (f"\\begin{{aligned}} z_{{{channel + 1}}}[{row + 1},{column + 1}] &= \\sum_{{c,i,j}} w_{{cij}}\\,"
+            f"x_{{c,\\,{row + 1}+i,\\,{column + 1}+j}} + b \\\\ &= {_terms(products)} + "
+            f"({_n(float(layer.bias[channel]))}) = {z:.4f} \\end{{aligned}}")

@@ -51,3 +51,19 @@ def test_skip_connections_are_turned_off_before_the_formulas_are_shown():
     assert not at.exception and not at.main.get("latex")
     at.button(key="fb.plain").click().run()
     assert not at.session_state["lab.spec"].model.skip and at.main.get("latex")
+
+
+def test_the_builders_network_forward_and_backward():
+    at = open_page(PAGE)
+    at.radio(key="fb.network").set_value("The Builder's network").run()
+    assert not at.exception
+    assert "z_{1}[5,5]" in " ".join(e.body for e in at.main.get("latex"))  # the first convolution, mid-map
+    at.number_input(key="fb.bd_row").set_value(4).run()
+    assert "z_{1}[4,5]" in " ".join(e.body for e in at.main.get("latex"))
+    names = at.select_slider(key="fb.bd_forward").options
+    at.select_slider(key="fb.bd_forward").set_value(next(n for n in names if "Linear" in n)).run()
+    assert "\\sum_i w_{1i}" in " ".join(e.body for e in at.main.get("latex"))
+    at.select_slider(key="fb.bd_back").set_value(names[0]).run()
+    at.button(key="fb.bd_apply").click().run()
+    assert not at.exception
+    assert at.session_state["fb.bd_step"].loss_after < at.session_state["fb.bd_step"].loss_before

@@ -29,7 +29,7 @@ def test_probing_a_cnn_matches_autograd(cnn):
 
 
 def last_number(latex: str) -> float:
-    return float(re.findall(r"= (-?[\d.]+)$", latex)[0])
+    return float(re.findall(r"= (-?[\d.]+) \\end\{aligned\}$", latex)[0])
 
 
 def test_the_formulas_add_up_to_what_the_network_computed(cnn):
