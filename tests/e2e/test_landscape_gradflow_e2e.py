@@ -49,6 +49,11 @@ def test_builder_trains_the_digits_cnn_past_90_percent(server, page):
     page.goto(f"{server.url}/Builder")
     page.get_by_role("button", name="Play").wait_for()
     page.get_by_text("5,750 parameters").wait_for()
+    page.get_by_role("combobox", name="Add a layer").click()  # build: a dropout layer at the end
+    page.get_by_role("option", name="Dropout").click()
+    page.get_by_role("button", name="Add at the end").click()
+    page.get_by_role("combobox", name="Layer", exact=True).nth(9).wait_for()  # a tenth layer row
+    assert page.get_by_role("combobox", name="Layer", exact=True).nth(9).input_value() == "Dropout"
     page.get_by_role("button", name="Play").click()
     page.get_by_text(re.compile(r"test accuracy (9\d|100)\.\d%")).first.wait_for(timeout=120_000)
     page.get_by_role("button", name="Pause").click()
