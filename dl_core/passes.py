@@ -104,10 +104,15 @@ def step_on_input(trainer: Trainer, x: torch.Tensor, target: torch.Tensor, top: 
     loss_before = probe(trainer.model, trainer.objective.loss, x, target).loss
     trainer.step_on(x, target)
     moves = [(_weight_name(trainer, name), (p.detach() - before[name]).cpu().numpy()) for name, p in weights.items()]
-    ranked = sorted(((f"{name}: w{','.join(str(i + 1) for i in index)}", float(d[index])) for name, d in moves
-                     for index in np.ndindex(d.shape)), key=lambda item: -abs(item[1]))
-    return StepOnExample(loss_before, probe(trainer.model, trainer.objective.loss, x, target).loss, moves,
-                         ranked[:top])
+    flat = np.concatenate([d.reshape(-1) for _, d in moves])
+    owners = np.repeat(np.arange(len(moves)), [d.size for _, d in moves])
+    offsets = np.cumsum([0] + [d.size for _, d in moves])
+    biggest = []
+    for k in np.argsort(-np.abs(flat), kind="stable")[:top]:  # the largest moves anywhere in the network
+        name, d = moves[owners[k]]
+        index = np.unravel_index(k - offsets[owners[k]], d.shape)
+        biggest.append((f"{name}: w{','.join(str(i + 1) for i in index)}", float(flat[k])))
+    return StepOnExample(loss_before, probe(trainer.model, trainer.objective.loss, x, target).loss, moves, biggest)
 
 
 def _weight_name(trainer: Trainer, parameter: str) -> str:
