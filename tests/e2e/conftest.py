@@ -99,13 +99,13 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Saves into tests/e2e/artifacts; with DL_LAB_UPDATE_SCREENSHOTS=1 also into docs/ for the README."""
+def screenshot(page, name: str, for_readme: bool = True) -> Path:
+    """Saves into tests/e2e/artifacts; with DL_LAB_UPDATE_SCREENSHOTS=1 the README's pictures also go to docs/."""
     path = ARTIFACTS / f"{name}.png"
     page.mouse.move(0, 0)  # no tooltip over the picture
     page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("DL_LAB_UPDATE_SCREENSHOTS") == "1":
+    if for_readme and os.environ.get("DL_LAB_UPDATE_SCREENSHOTS") == "1":
         DOCS.mkdir(exist_ok=True)
         shutil.copy(path, DOCS / path.name)
     return path

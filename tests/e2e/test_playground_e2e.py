@@ -88,4 +88,4 @@ def test_home_page_links_to_the_playground(server, page):
     page.get_by_test_id("stMain").get_by_role("link", name=re.compile("Playground")).click()
     page.get_by_role("button", name="Play").wait_for()
     assert page.url.split("?")[0].endswith("/Playground")
-    screenshot(page, "home-to-playground")
+    screenshot(page, "home-to-playground", for_readme=False)
