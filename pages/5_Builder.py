@@ -44,7 +44,7 @@ with right:
         "in": [" × ".join(map(str, p.input)) for p in planned],
         "out": [" × ".join(map(str, p.output)) for p in planned],
         "parameters": [p.parameters for p in planned],
-    }, hide_index=True, width="stretch")
+    }, hide_index=True, width="stretch", height=35 * (len(planned) + 1) + 3)  # every row, no inner scrolling
     st.caption(f"Input {' × '.join(map(str, task.input_shape))} · **{sum(p.parameters for p in planned):,} "
                "parameters** in all")
 run = live_run(RUN, spec, build_trainer)
