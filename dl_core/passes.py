@@ -212,3 +212,28 @@ def conv_formula(layer: LayerProbe, channel: int, row: int, column: int, module:
     return (f"\\begin{{aligned}} z_{{{channel + 1}}}[{row + 1},{column + 1}] &= \\sum_{{c,i,j}} w_{{cij}}\\,"
             f"x_{{c,\\,{row + 1}+i,\\,{column + 1}+j}} + b \\\\ &= {_terms(products)} + "
             f"({_n(float(layer.bias[channel]))}) = {z:.4f} \\end{{aligned}}")
+
+
+def linear_chain_rule(layer: LayerProbe, unit: int) -> list[str]:
+    """∂L/∂b and the largest ∂L/∂w of one unit of any Linear layer, from ∂L/∂z and the input, in numbers."""
+    x = layer.input.numpy()
+    x = x[-1] if x.ndim > 1 else x  # for a sequence, the last step's inputs
+    g = float(layer.grad_output.reshape(-1, layer.grad_output.shape[-1])[-1, unit])
+    i = int(np.abs(layer.grad_weight[unit].numpy()).argmax())
+    j = unit + 1
+    lines = [f"\\frac{{\\partial L}}{{\\partial b_{{{j}}}}} = \\frac{{\\partial L}}{{\\partial z_{{{j}}}}} = {g:.5f}"]
+    if layer.input.dim() == 1:  # with one input vector, ∂L/∂w is exactly this one product
+        dw = float(layer.grad_weight[unit, i])
+        lines.append(f"\\frac{{\\partial L}}{{\\partial w_{{{j}{i + 1}}}}} = "
+                     f"\\frac{{\\partial L}}{{\\partial z_{{{j}}}}} \\cdot x_{{{i + 1}}} = "
+                     f"({_n(g)})({_n(float(x[i]))}) = {dw:.5f}")
+    return lines
+
+
+def conv_chain_rule(layer: LayerProbe, channel: int) -> str:
+    """A filter's bias is added at every position, so ∂L/∂b is the sum of ∂L/∂z over its whole map."""
+    grads = layer.grad_output[channel].numpy()
+    c = channel + 1
+    return (f"\\frac{{\\partial L}}{{\\partial b_{{{c}}}}} = "
+            f"\\sum_{{r,s}} \\frac{{\\partial L}}{{\\partial z_{{{c}}}[r,s]}} = {grads.sum():.5f}"
+            f" \\quad ({grads.size} positions)")

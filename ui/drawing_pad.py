@@ -14,6 +14,7 @@ _component = st.components.v2.component(
     js=(_HERE / "drawing_pad.js").read_text(),
     css=(_HERE / "drawing_pad.css").read_text(),
 )
+DRAWING = "bd.drawing"  # the last drawing, kept apart from the pad's own state, which other pages drop
 
 
 def drawing_pad(key: str) -> np.ndarray | None:
@@ -21,6 +22,11 @@ def drawing_pad(key: str) -> np.ndarray | None:
     _component(key=key, default={"pixels": None}, on_pixels_change=lambda: None)
     state = st.session_state.get(key)
     pixels = state.get("pixels") if isinstance(state, Mapping) else None
-    if not pixels or len(pixels) != 32 * 32:
-        return None
-    return np.asarray(pixels, dtype=np.float32).reshape(32, 32)
+    drawing = np.asarray(pixels, dtype=np.float32).reshape(32, 32) if pixels and len(pixels) == 32 * 32 else None
+    st.session_state[DRAWING] = drawing
+    return drawing
+
+
+def drawn_digit() -> np.ndarray | None:
+    """The last drawing made on the Builder page, from any page."""
+    return st.session_state.get(DRAWING)

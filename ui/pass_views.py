@@ -5,16 +5,19 @@ from dataclasses import replace
 
 import numpy as np
 import streamlit as st
+import torch
 
 from dl_core import LayerSpec
 from dl_core.build_run import BuilderSpec, build_trainer
 from dl_core.passes import (
-    backward_formula, conv_formula, example_pass, forward_formula, linear_formula, step_on_example, step_on_input,
+    backward_formula, conv_chain_rule, conv_formula, example_pass, forward_formula, linear_chain_rule, linear_formula,
+    step_on_example, step_on_input,
 )
 from dl_core.probe import probe
-from dl_core.tasks import TASKS
+from dl_core.tasks import TASKS, digit_from_drawing
 from dl_core.viz.images import feature_maps
 from dl_core.viz.passes import every_number_diagram, matrix_heatmap, unit_bars
+from ui.drawing_pad import drawn_digit
 from ui.lab import RUN, apply_spec, lab_run
 from ui.run_controls import TICK_SECONDS, live_controls, live_run
 
@@ -143,11 +146,20 @@ def builder_pass_view() -> None:
     task = TASKS[spec.task]
     st.caption(f"The Builder's network for **{task.label}**, at step {trainer.step_count:,}. Build and train it "
                "on the Builder page.")
-    index = int(st.number_input(f"Test example (0 to {len(trainer.y_test) - 1})", 0, len(trainer.y_test) - 1, 0,
-                                key="fb.bd_index"))
-    x, target = trainer.x_test[index:index + 1], trainer.t_test[index:index + 1]
+    drawing = drawn_digit() if spec.task == "digits" else None
+    use_drawing = drawing is not None and st.radio(
+        "Example", ["A test example", "The digit you drew on the Builder page"], key="fb.bd_source",
+        horizontal=True) != "A test example"
+    if use_drawing:
+        label = int(st.selectbox("The digit you meant", range(10), key="fb.bd_meant"))
+        x = torch.as_tensor(digit_from_drawing(drawing))[None, None]  # (1, 1, 8, 8)
+        target = trainer.objective.target(torch.tensor([label]))
+    else:
+        index = int(st.number_input(f"Test example (0 to {len(trainer.y_test) - 1})", 0, len(trainer.y_test) - 1,
+                                    0, key="fb.bd_index"))
+        x, target = trainer.x_test[index:index + 1], trainer.t_test[index:index + 1]
+        label = trainer.y_test[index].item()
     result = probe(trainer.model, trainer.objective.loss, x, target)
-    label = trainer.y_test[index].item()
     st.markdown(f"Target **{label:g}** · loss on this example **{result.loss:.4f}**")
     layers = [layer for layer in result.layers if layer.kind not in ("Identity", "Dropout")]
     names = [f"{k + 1}. {layer.kind} ({layer.name})" for k, layer in enumerate(layers)]
@@ -171,6 +183,13 @@ def builder_pass_view() -> None:
     with backward_tab:
         chosen = st.select_slider("Layer (the backward pass starts at the output)", names[::-1], key="fb.bd_back")
         layer = layers[names.index(chosen)]
+        if layer.kind == "Linear":
+            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key="fb.bd_back_unit")) - 1
+            for line in linear_chain_rule(layer, unit):
+                st.latex(line)
+        elif layer.kind == "Conv2d":
+            channel = int(st.number_input("Channel", 1, layer.output.shape[0], 1, key="fb.bd_back_channel")) - 1
+            st.latex(conv_chain_rule(layer, channel))
         tensor_view(layer.grad_output.numpy(), f"∂L/∂(output of {chosen})", "fb.bd_grad")
         if layer.grad_weight is not None:
             grad = layer.grad_weight.numpy()

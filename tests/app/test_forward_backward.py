@@ -67,3 +67,18 @@ def test_the_builders_network_forward_and_backward():
     at.button(key="fb.bd_apply").click().run()
     assert not at.exception
     assert at.session_state["fb.bd_step"].loss_after < at.session_state["fb.bd_step"].loss_before
+
+
+def test_the_digit_drawn_on_the_builder_page_is_an_example_here():
+    import numpy as np
+
+    at = open_page(PAGE)
+    at.session_state["bd.drawing"] = np.eye(32, dtype=np.float32)  # a diagonal stroke
+    at.radio(key="fb.network").set_value("The Builder's network").run()
+    at.radio(key="fb.bd_source").set_value("The digit you drew on the Builder page").run()
+    at.selectbox(key="fb.bd_meant").set_value(7).run()
+    assert not at.exception
+    assert "Target **7**" in " ".join(m.value for m in at.markdown)
+    names = at.select_slider(key="fb.bd_back").options
+    at.select_slider(key="fb.bd_back").set_value(next(n for n in names if "Linear" in n)).run()
+    assert "\\frac{\\partial L}{\\partial b_{1}}" in " ".join(e.body for e in at.main.get("latex"))

@@ -108,3 +108,23 @@ def test_every_preset_learns_its_task(name):
         value.backward()
         optimizer.step()
     assert loss().item() < 0.95 * start
+
+
+@pytest.mark.parametrize("shape, layers", [
+    ((1, 8, 8), [L("conv2d", 4), L("batchnorm"), L("activation"), L("avgpool"), L("flatten"), L("linear", 8),
+                 L("batchnorm"), L("activation")]),
+    ((7, 6), [L("rnn", 12), L("layernorm"), L("last_step")]),
+])
+def test_the_kinds_no_preset_uses_train_too(shape, layers):
+    torch.manual_seed(0)
+    x = torch.randn(64, *shape)
+    y = (x.reshape(64, -1).sum(dim=1) > 0).long()  # a learnable rule
+    model = build(layers, shape, 2, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    start = F.cross_entropy(model(x), y).item()
+    for _ in range(40):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.7 * start

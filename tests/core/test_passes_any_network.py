@@ -51,3 +51,16 @@ def test_one_step_on_an_input_of_any_network():
     assert result.loss_after < result.loss_before
     assert result.biggest[0][0].startswith("layer ") and trainer.step_count == 1
     assert {name for name, _ in result.moves} >= {"layer 1 (Conv2d)", "layer 8 (Linear)"}
+
+
+def test_chain_rule_numbers_match_the_probed_gradients(cnn):
+    from dl_core.passes import conv_chain_rule, linear_chain_rule
+
+    _, _, _, result = cnn
+    conv = result.layers[0]
+    assert f"{conv.grad_bias[2].item():.5f}" in conv_chain_rule(conv, 2)
+    linear = next(layer for layer in result.layers if layer.kind == "Linear")
+    bias_line, weight_line = linear_chain_rule(linear, 5)
+    assert f"{linear.grad_bias[5].item():.5f}" in bias_line
+    i = int(linear.grad_weight[5].abs().argmax())
+    assert f"{linear.grad_weight[5, i].item():.5f}" in weight_line
