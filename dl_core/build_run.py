@@ -13,7 +13,7 @@ from .builder import LayerDef, ShapeError, build, plan
 from .objective import objective
 from .optimizers import OPTIMIZERS
 from .spec import MAX_LEARNING_RATE, TrainSpec
-from .tasks import PRESETS, TASKS
+from .tasks import POINT_SETS, PRESETS, TASKS, TaskData, points
 from .train import Trainer
 
 BATCH_SIZES = (16, 32, 64, 128, 256, 2000)
@@ -30,13 +30,14 @@ class BuilderSpec:
     layers: tuple[LayerDef, ...] = PRESETS["lenet"].layers
     train: TrainSpec = field(default_factory=lambda: default_train("digits"))
     seed: int = 0
+    points: str = "spiral"  # which Playground set, for the 2D points task
 
     def rebuild_key(self) -> tuple:
-        return (self.task, self.layers, self.train.loss, self.train.optimizer, self.seed)
+        return (self.task, self.points, self.layers, self.train.loss, self.train.optimizer, self.seed)
 
     def to_json(self) -> str:
-        return json.dumps({"task": self.task, "seed": self.seed, "layers": [asdict(layer) for layer in self.layers],
-                           "train": asdict(self.train)}, indent=2)
+        return json.dumps({"task": self.task, "points": self.points, "seed": self.seed,
+                           "layers": [asdict(layer) for layer in self.layers], "train": asdict(self.train)}, indent=2)
 
 
 def from_preset(name: str, seed: int = 0) -> BuilderSpec:
@@ -50,6 +51,8 @@ def validate_build(spec: BuilderSpec) -> list[str]:
         return [f"Unknown task '{spec.task}' (choose from {', '.join(TASKS)})."]
     task = TASKS[spec.task]
     problems = []
+    if spec.points not in POINT_SETS:
+        problems.append(f"Unknown set of points '{spec.points}' (choose from {', '.join(POINT_SETS)}).")
     if spec.train.optimizer not in OPTIMIZERS:
         problems.append(f"Unknown optimiser '{spec.train.optimizer}'.")
     if not 1e-6 <= spec.train.learning_rate <= MAX_LEARNING_RATE:
@@ -65,10 +68,14 @@ def validate_build(spec: BuilderSpec) -> list[str]:
     return problems
 
 
+def task_data(spec: BuilderSpec) -> TaskData:
+    return points(spec.seed, spec.points) if spec.task == "points" else TASKS[spec.task].make(spec.seed)
+
+
 def build_trainer(spec: BuilderSpec, record_every: int | None = None) -> Trainer:
     """A Trainer for the built network on its task's data (inputs keep their shapes: images, sequences)."""
     task = TASKS[spec.task]
-    data = task.make(spec.seed)
+    data = task_data(spec)
     goal = objective(spec.train.loss, task.n_classes)
     model = build(list(spec.layers), task.input_shape, goal.n_outputs, spec.seed)
     return Trainer.from_parts(spec, model, goal, (data.x_train, data.y_train), (data.x_test, data.y_test), spec.seed,
@@ -85,7 +92,7 @@ def from_json(text: str) -> tuple[BuilderSpec, list[str]]:
         train_names = {f.name for f in fields(TrainSpec)}
         base = default_train(task) if task in TASKS else TrainSpec()
         train = replace(base, **{k: v for k, v in data.get("train", {}).items() if k in train_names})
-        spec = BuilderSpec(task, layers, train, int(data.get("seed", 0)))
+        spec = BuilderSpec(task, layers, train, int(data.get("seed", 0)), str(data.get("points", "spiral")))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         return BuilderSpec(), [f"Could not read this network ({error}); the default one is open instead."]
     problems = validate_build(spec)

@@ -27,7 +27,7 @@ OPTIMIZER_CODE = {
     "adamw": "torch.optim.AdamW(model.parameters(), lr={lr}, weight_decay=0.01)",
 }
 TASK_SOURCES = {  # what each task's data function needs, in order
-    "points": [data._spiral_arms, tasks._split, tasks.points],
+    "points": [data._uniform, data._spiral_arms, tasks._split],  # and the chosen set's generator, below
     "digits": [tasks._split, tasks.digits],
     "wine": [tasks._split, tasks.wine],
     "sine": [tasks._split, tasks.sine],
@@ -83,6 +83,15 @@ def script(spec: BuilderSpec, steps: int = 500) -> str:
     """The whole program, as text."""
     task = TASKS[spec.task]
     sources = [inspect.getsource(tasks.TaskData)] + [inspect.getsource(f) for f in TASK_SOURCES[spec.task]]
+    if spec.task == "points":
+        generator = data.DATASETS[spec.points].make
+        sources.append("\n".join(line for line in inspect.getsource(generator).splitlines()
+                                  if not line.startswith("@register")))  # the registry stays behind
+        sources.append(f'''def points(seed: int) -> TaskData:
+    """The Playground's {spec.points} set: 500 points, 10 % noise."""
+    xy, labels = {generator.__name__}(500, 0.1, np.random.default_rng(seed))
+    return _split(xy.astype(np.float32), labels.astype(np.int64), seed)
+''')
     constants = [f"{name} = {getattr(tasks, name)!r}" for name in TASK_CONSTANTS.get(spec.task, [])]
     modules = [inspect.getsource(c) for c in (builder.Residual, builder.Recurrent, builder.SelfAttention,
                                               builder.LastStep)]

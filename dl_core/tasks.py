@@ -15,7 +15,7 @@ import torch
 from sklearn.datasets import load_digits, load_wine
 
 from .builder import LayerDef, Shape
-from .data import _spiral_arms
+from .data import DATASETS
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,10 +65,13 @@ def wine(seed: int) -> TaskData:
     return _split(x, data.target.astype(np.int64), seed)
 
 
-def points(seed: int) -> TaskData:
-    """The Playground's two spirals (500 points, 10 % noise): 2D points, two classes."""
-    xy, arm = _spiral_arms(500, 0.1, np.random.default_rng(seed), arms=2)
-    return _split(xy, (arm == 0).astype(np.int64), seed)
+POINT_SETS = ("spiral", "circle", "xor", "gauss", "moons")  # the Playground's two-class sets
+
+
+def points(seed: int, dataset: str = "spiral") -> TaskData:
+    """One of the Playground's two-class sets: 500 points, 10 % noise."""
+    xy, labels = DATASETS[dataset].make(500, 0.1, np.random.default_rng(seed))
+    return _split(xy.astype(np.float32), labels.astype(np.int64), seed)
 
 
 SINE_STEPS = 20
@@ -97,7 +100,7 @@ def first_symbol(seed: int, n: int = 1200) -> TaskData:
 TASKS: dict[str, Task] = {
     task.name: task
     for task in (
-        Task("points", "2D points (spiral)", "Two interleaved spirals, as in the Playground.", (2,), 2, points),
+        Task("points", "2D points", "One of the Playground's two-class sets of points.", (2,), 2, points),
         Task("digits", "Handwritten digits", "8×8 images of the digits 0–9, from scikit-learn.", (1, 8, 8), 10,
              digits),
         Task("sine", "Continue a sine wave", "Given 20 steps of a noisy wave, predict the 21st.", (SINE_STEPS, 1), 0,

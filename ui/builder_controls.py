@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dl_core import ACTIVATIONS, OPTIMIZERS, REGULARIZATIONS
+from dl_core import ACTIVATIONS, DATASETS, OPTIMIZERS, REGULARIZATIONS
 from dl_core.build_run import BATCH_SIZES, BuilderSpec, default_train, from_preset
 from dl_core.builder import LAYERS, LayerDef
-from dl_core.tasks import PRESETS, TASKS
+from dl_core.tasks import POINT_SETS, PRESETS, TASKS
 
 SPEC = "bd.spec"  # the draft the editor shows, possibly impossible
 VALID = "bd.valid"  # the last network that could be built: what trains
@@ -23,7 +23,7 @@ NEEDS_ACTIVATION = {"activation", "residual"}
 
 
 # widget keys that show the spec
-MIRRORS = ("bd.L", "bd.task", "bd.optimizer", "bd.lr", "bd.batch", "bd.reg", "bd.rate")
+MIRRORS = ("bd.L", "bd.task", "bd.points", "bd.optimizer", "bd.lr", "bd.batch", "bd.reg", "bd.rate")
 
 
 def current_spec() -> BuilderSpec:
@@ -54,7 +54,11 @@ def sidebar(spec: BuilderSpec) -> tuple[BuilderSpec, int]:
                                                                        for t in TASKS.values()))
     if task != spec.task:
         fitting = next(p for p in PRESETS.values() if p.task == task)
-        replace_spec(BuilderSpec(task, fitting.layers, default_train(task), spec.seed))
+        replace_spec(BuilderSpec(task, fitting.layers, default_train(task), spec.seed, spec.points))
+    if task == "points":
+        which = s.selectbox("Which points", POINT_SETS, index=POINT_SETS.index(spec.points), key="bd.points",
+                            format_func=lambda p: DATASETS[p].label)
+        spec = replace(spec, points=which)
     s.caption(f"{TASKS[task].description} Input: {' × '.join(map(str, TASKS[task].input_shape))}.")
     preset = s.selectbox("Start from a preset", list(PRESETS), key="bd.preset",
                          format_func=lambda p: f"{PRESETS[p].label} ({TASKS[PRESETS[p].task].label})")

@@ -82,3 +82,13 @@ def test_a_drawn_digit_gets_a_prediction():
     at.run()
     assert not at.exception
     assert any(m.value.startswith("### It reads **") for m in at.markdown)
+
+
+def test_the_points_task_offers_the_playground_sets():
+    at = open_page(PAGE)
+    at.selectbox(key="bd.preset").set_value("mlp").run()
+    at.button(key="bd.load").click().run()
+    at.selectbox(key="bd.points").set_value("xor").run()
+    assert not at.exception and spec(at).points == "xor"
+    trainer = at.session_state["bd.run"].trainer
+    assert trainer.spec.points == "xor" and tuple(trainer.x_train.shape) == (350, 2)

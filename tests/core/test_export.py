@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from dl_core.build_run import build_trainer, from_preset
+from dl_core.build_run import build_trainer, from_preset, task_data
 from dl_core.builder import build
 from dl_core.export import script, weights_file
 from dl_core.tasks import PRESETS, TASKS
@@ -30,7 +30,7 @@ def test_the_exported_model_is_the_built_one_and_takes_its_weights(name, tmp_pat
     theirs.load_state_dict(torch.load(io.BytesIO(weights_file(ours)), weights_only=True))
     x = torch.randn(3, *task.input_shape)
     torch.testing.assert_close(theirs(x), ours(x))
-    data, mine = module[task.make.__name__](spec.seed), task.make(spec.seed)
+    data, mine = module[task.make.__name__](spec.seed), task_data(spec)
     assert torch.equal(data.x_train, mine.x_train) and torch.equal(data.y_test, mine.y_test), "the same data"
 
 
@@ -48,3 +48,13 @@ def test_the_exported_script_runs_and_its_loss_falls(name, tmp_path):
         assert run.returncode == 0, run.stderr
         losses = [float(v) for v in re.findall(r"train loss ([\d.]+)", run.stdout)]
         assert len(losses) >= 2 and losses[-1] < losses[0], run.stdout
+
+
+@pytest.mark.parametrize("points", ["circle", "xor", "moons"])
+def test_each_set_of_points_exports_its_own_generator(points, tmp_path):
+    from dataclasses import replace
+
+    spec = replace(from_preset("mlp"), points=points)
+    _, module = exported(spec, tmp_path)
+    data, mine = module["points"](spec.seed), task_data(spec)
+    assert torch.equal(data.x_train, mine.x_train) and torch.equal(data.y_train, mine.y_train)
