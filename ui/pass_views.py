@@ -11,7 +11,7 @@ from dl_core import LayerSpec
 from dl_core.build_run import BuilderSpec, build_trainer
 from dl_core.passes import (
     backward_formula, conv_chain_rule, conv_formula, example_pass, forward_formula, linear_chain_rule, linear_formula,
-    step_on_example, step_on_input,
+    StepOnExample, step_on_example, step_on_input,
 )
 from dl_core.probe import probe
 from dl_core.tasks import TASKS, digit_from_drawing
@@ -112,16 +112,8 @@ def mlp_pass_view() -> None:
                 apply_spec(replace(spec, model=replace(spec.model, features=("x1", "x2"), hidden=(LayerSpec(2),))))
 
     with step_tab:
-        st.markdown(f"One step of **{spec.train.optimizer}** with learning rate **{spec.train.learning_rate:g}** on "
-                    "this example alone. It is a real training step: the step counter moves.")
-        if st.button("Apply one optimiser step", icon=":material/footprint:", key="fb.apply"):
-            st.session_state["fb.step"] = step_on_example(trainer, point, label)
-        result = st.session_state.get("fb.step")
+        result = one_step(spec.train, "fb", lambda: step_on_example(trainer, point, label))
         if result:
-            st.markdown(f"Loss on this example: **{result.loss_before:.4f} → {result.loss_after:.4f}**. "
-                        "The weights that moved most:")
-            st.dataframe({"weight": [name for name, _ in result.biggest], "Δw": [d for _, d in result.biggest]},
-                         hide_index=True)
             columns = st.columns(min(3, len(result.moves)))
             for k, (name, delta) in enumerate(result.moves):
                 columns[k % len(columns)].plotly_chart(matrix_heatmap(delta, f"{name}: ΔW", "unit", "input"),
@@ -196,12 +188,20 @@ def builder_pass_view() -> None:
             st.plotly_chart(matrix_heatmap(grad.reshape(grad.shape[0], -1), "∂L/∂W (one row per output unit or "
                                            "channel)", "out", "in"), key="fb.bd_grad_w")
     with step_tab:
-        st.markdown(f"One step of **{spec.train.optimizer}** with learning rate **{spec.train.learning_rate:g}** "
-                    "on this example alone: a real training step of the Builder's network.")
-        if st.button("Apply one optimiser step", icon=":material/footprint:", key="fb.bd_apply"):
-            st.session_state["fb.bd_step"] = step_on_input(trainer, x, target)
-        moved = st.session_state.get("fb.bd_step")
-        if moved:
-            st.markdown(f"Loss on this example: **{moved.loss_before:.4f} → {moved.loss_after:.4f}**.")
-            st.dataframe({"weight": [n for n, _ in moved.biggest], "Δw": [d for _, d in moved.biggest]},
-                         hide_index=True)
+        one_step(spec.train, "fb.bd", lambda: step_on_input(trainer, x, target))
+
+
+def one_step(train, key: str, apply) -> StepOnExample | None:
+    """A button that applies one real optimiser step on the example; the loss before and after, and the
+    weights that moved most. Returns the last result (kept in the session under ``key``)."""
+    st.markdown(f"One step of **{train.optimizer}** with learning rate **{train.learning_rate:g}** on this example "
+                "alone. It is a real training step: the step counter moves.")
+    if st.button("Apply one optimiser step", icon=":material/footprint:", key=f"{key}.apply"):
+        st.session_state[f"{key}.step"] = apply()
+    result = st.session_state.get(f"{key}.step")
+    if result:
+        st.markdown(f"Loss on this example: **{result.loss_before:.4f} → {result.loss_after:.4f}**. "
+                    "The weights that moved most:")
+        st.dataframe({"weight": [name for name, _ in result.biggest], "Δw": [d for _, d in result.biggest]},
+                     hide_index=True)
+    return result

@@ -64,9 +64,9 @@ def test_the_builders_network_forward_and_backward():
     at.select_slider(key="fb.bd_forward").set_value(next(n for n in names if "Linear" in n)).run()
     assert "\\sum_i w_{1i}" in " ".join(e.body for e in at.main.get("latex"))
     at.select_slider(key="fb.bd_back").set_value(names[0]).run()
-    at.button(key="fb.bd_apply").click().run()
+    at.button(key="fb.bd.apply").click().run()
     assert not at.exception
-    assert at.session_state["fb.bd_step"].loss_after < at.session_state["fb.bd_step"].loss_before
+    assert at.session_state["fb.bd.step"].loss_after < at.session_state["fb.bd.step"].loss_before
 
 
 def test_the_digit_drawn_on_the_builder_page_is_an_example_here():
