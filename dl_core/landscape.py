@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
+from .build_run import BuilderSpec, build_trainer
 from .train import EveryNth, Trainer
 
 Direction = dict[str, torch.Tensor]
@@ -270,9 +271,14 @@ def _inputs(trainer: Trainer) -> tuple[nn.Module, LossFn, torch.Tensor, torch.Te
     return trainer.model, trainer.objective.loss, trainer.x_train, trainer.t_train
 
 
+def trainer_for(spec) -> Trainer:
+    """A fresh Trainer for a 2D-network Spec or a BuilderSpec."""
+    return build_trainer(spec) if isinstance(spec, BuilderSpec) else Trainer(spec, record_every=None)
+
+
 def trainer_at(spec, flat_parameters: np.ndarray) -> Trainer:
     """A Trainer for ``spec`` whose weights are ``flat_parameters``: what a cached analysis rebuilds."""
-    trainer = Trainer(spec, device=torch.device("cpu"), record_every=None)
+    trainer = trainer_for(spec)
     values = unflatten(torch.as_tensor(flat_parameters), parameters_of(trainer.model))
     with torch.no_grad():
         for name, p in trainer.model.named_parameters():
@@ -392,7 +398,7 @@ def compare_minima(variants: dict, steps: int, span: float = 1.0, seed: int = 0,
     1D filter-normalised slice, comparable across variants because filter normalisation removes scale."""
     result = {}
     for k, (name, spec) in enumerate(variants.items()):
-        trainer = Trainer(spec, record_every=None)
+        trainer = trainer_for(spec)
         for done in range(0, steps, 100):
             trainer.step(min(100, steps - done))
             if progress:

@@ -5,15 +5,21 @@ from dataclasses import replace
 import streamlit as st
 
 from dl_core import LayerSpec
-from dl_core.landscape import MAX_GRID_RESOLUTION, PathRecorder, check_grid, compare_minima, flat_parameters
+from dl_core.build_run import BuilderSpec, build_trainer
+from dl_core.landscape import (
+    MAX_GRID_RESOLUTION, PathRecorder, check_grid, compare_minima, flat_parameters, uses_convolutions,
+)
+from dl_core.tasks import TASKS
 from dl_core.viz.landscape import landscape_contour, landscape_surface, loss_slices
 from ui import landscape_cache as cached
 from ui.lab import RUN, apply_spec, lab_run
 from ui.page import LABS, setup_page
-from ui.run_controls import live_controls
+from ui.run_controls import live_controls, live_run
 
 LIVE_SECONDS = 0.5  # the path view recomputes a small grid each tick
 PATH_RESOLUTION = 25
+PATH_RESOLUTION_CONV = 9  # a conv net costs a full forward pass per grid point: keep the live view quick
+BUILDER_RUN = "bd.run"  # the Builder page's run: the same network
 REMEMBERED = "ls.remembered"  # (rebuild key, step, flattened weights) the learner chose to keep
 SPANS = [0.1, 0.25, 0.5, 1.0, 2.0]
 
@@ -23,7 +29,22 @@ st.caption("The loss of *your* network on *your* training data, around its curre
            "A direction in weight space has as many numbers as the network has weights; the plots walk along "
            "one or two of them. Directions are filter-normalised (Li et al. 2018): each unit's incoming weights "
            "in the direction have the same size as in θ, so slices of different networks can be compared.")
-spec, run, steps_per_tick = lab_run("Loss_Landscape")
+BUILDER = "The Builder's network"
+on_builder = st.radio("Network", ["The 2D network (edited in the sidebar)", BUILDER], key="ls.network",
+                      horizontal=True) == BUILDER
+if on_builder:
+    run_key, steps_per_tick = BUILDER_RUN, 5
+    spec = st.session_state.get("bd.valid", BuilderSpec())
+    run = live_run(run_key, spec, build_trainer)
+    st.caption(f"The Builder's network for **{TASKS[spec.task].label}**; build it on the Builder page.")
+else:
+    run_key = RUN
+    spec, run, steps_per_tick = lab_run("Loss_Landscape")
+convolutional = uses_convolutions(run.trainer.model)
+if convolutional:
+    st.info("A network with convolutions is evaluated one grid point at a time (each point is a pass over the "
+            "whole training set), so its grids are smaller by default and take a few seconds.",
+            icon=":material/hourglass_top:")
 
 
 def record_path(trainer):
@@ -37,14 +58,14 @@ recorder = run.probe("path", record_path)
 
 @st.fragment(run_every=LIVE_SECONDS if run.playing else None)
 def path_panel():
-    trainer = live_controls(RUN, steps_per_tick)
+    trainer = live_controls(run_key, steps_per_tick)
     st.subheader("The optimiser's path")
     if len(recorder.snapshots) < 3:
         st.info("Press Play or Step: the path appears after a few steps and grows as training runs.",
                 icon=":material/route:")
         return
     surface, projection = cached.path(spec, flat_parameters(trainer), cached.snapshots_array(recorder.snapshots),
-                                      PATH_RESOLUTION)
+                                      PATH_RESOLUTION_CONV if convolutional else PATH_RESOLUTION)
     first, second = projection.explained
     st.plotly_chart(landscape_contour(
         surface.alphas, surface.betas, surface.losses, log=True, path=projection.coordinates,
@@ -67,7 +88,8 @@ plane_tab, slices_tab, sharp_tab, experiments_tab = st.tabs(
 
 with plane_tab:
     c1, c2, c3, c4 = st.columns(4)
-    resolution = c1.number_input("Grid points per side", 3, 201, 31, step=2, key="ls.resolution",
+    resolution = c1.number_input("Grid points per side", 3, 201, 15 if convolutional else 31, step=2,
+                                 key=f"ls.resolution.{'conv' if convolutional else 'dense'}",  # own default each
                                  help=f"At most {MAX_GRID_RESOLUTION}: {MAX_GRID_RESOLUTION}² evaluations of the "
                                       "loss on the whole training set.")
     span = c2.select_slider("Span (±)", SPANS, value=1.0, key="ls.span",
@@ -130,6 +152,9 @@ with experiments_tab:
             {f"{name}: sharpness {m.eigenvalue:.3g}, test accuracy {m.test_accuracy:.1%}": (m.alphas, m.losses)
              for name, m in minima.items()}, log=True, x_title="α (filter-normalised direction)",
             title="The minimum each reached, along the same kind of direction"), key="ls.minima_chart")
+    if on_builder:
+        st.caption("The experiments with the learning rate and with skip connections change the 2D network.")
+        st.stop()
     st.divider()
     st.markdown("**A learning rate that is too large.** Set it to 3, press Play, and watch the path bounce "
                 "across the valley instead of settling into it.")

@@ -44,7 +44,7 @@ def test_landscape_renders_a_trained_network_with_its_path():
 
 def test_grid_size_and_span_change_the_landscape():
     at = trained(LANDSCAPE, steps=1)
-    at.number_input(key="ls.resolution").set_value(15).run()
+    at.number_input(key="ls.resolution.dense").set_value(15).run()
     at.select_slider(key="ls.span").set_value(0.25).run()
     assert not at.exception
     assert contour_size(at) == (15, 0.25)
@@ -52,10 +52,10 @@ def test_grid_size_and_span_change_the_landscape():
 
 def test_an_over_limit_grid_is_refused_with_the_limit_named():
     at = trained(LANDSCAPE, steps=1)
-    at.number_input(key="ls.resolution").set_value(101).run()
+    at.number_input(key="ls.resolution.dense").set_value(101).run()
     assert not at.exception
     assert f"the limit is {MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}" in at.error[0].value
-    at.number_input(key="ls.resolution").set_value(21).run()
+    at.number_input(key="ls.resolution.dense").set_value(21).run()
     assert not at.error and contour_size(at)[0] == 21, "the session stays usable"
 
 
@@ -117,3 +117,22 @@ def test_gradient_flow_demonstration_runs():
     profiles = at.session_state["gf.demo"]
     sigmoid, relu = profiles.values()
     assert sigmoid[0] / sigmoid[-1] < 1e-3 < relu[0] / relu[-1]
+
+
+def test_the_landscape_of_the_builders_networks():
+    from dl_core.build_run import from_preset
+
+    at = open_page(LANDSCAPE)
+    at.session_state["bd.valid"] = from_preset("mlp")
+    at.radio(key="ls.network").set_value("The Builder's network").run()
+    at.button(key="bd.run.step").click().run()
+    at.button(key="bd.run.step").click().run()
+    assert not at.exception and contour_size(at) == (31, 1.0)
+    at.button(key="ls.compare").click().run()
+    assert set(at.session_state["ls.minima"]) == {"batch 10", "batch 2000"}
+
+    cnn = open_page(LANDSCAPE)
+    cnn.radio(key="ls.network").set_value("The Builder's network").run()
+    cnn.button(key="bd.run.step").click().run()
+    assert not cnn.exception and contour_size(cnn)[0] == 15
+    assert "one grid point at a time" in cnn.info[0].value
