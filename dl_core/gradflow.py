@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .model import ACTIVATIONS, MLP, weight_label
 from .spec import LayerSpec, Spec
 from .train import EveryNth, Trainer
 
@@ -43,7 +44,7 @@ class GradientFlow:
                              trainer.on("after_step", self._after_step)]
 
     def _weights(self) -> list[torch.Tensor]:
-        return [linear.weight for linear in self.trainer.model.linears]
+        return [weight for _, weight in weight_layers(self.trainer)]
 
     def _after_backward(self, trainer: Trainer) -> None:
         if not self.sampling.due():
@@ -80,9 +81,18 @@ class GradientFlow:
             unsubscribe()
 
 
+def weight_layers(trainer: Trainer) -> list[tuple[str, torch.nn.Parameter]]:
+    """Each layer's weight in order, named for a learner: the 2D network's "layer 1 (tanh)" … "output",
+    or a Builder network's "layer 4 (Conv2d)" (every parameter of two or more dimensions)."""
+    model = trainer.model
+    if isinstance(model, MLP):
+        names = [f"layer {i} ({layer.activation_name})" for i, layer in enumerate(model.hidden, 1)] + ["output"]
+        return list(zip(names, [linear.weight for linear in model.linears]))
+    return [(weight_label(model, name), p) for name, p in model.named_parameters() if p.dim() >= 2]
+
+
 def layer_names(trainer: Trainer) -> list[str]:
-    hidden = [f"layer {i} ({layer.activation_name})" for i, layer in enumerate(trainer.model.hidden, 1)]
-    return hidden + ["output"]
+    return [name for name, _ in weight_layers(trainer)]
 
 
 @dataclass(frozen=True)
@@ -96,30 +106,52 @@ class UnitStats:
     saturated_share: float  # sigmoid/tanh: activations within 1 % of a bound; NaN for others
 
 
+def _activation_outputs(trainer: Trainer) -> list[tuple[str, str, torch.Tensor]]:
+    """(name, activation, output on the training set) of every activation: the MLP's, before any skip
+    connection adds its input; a Builder network's, read by forward hooks on its activation modules."""
+    model = trainer.model
+    if isinstance(model, MLP):
+        names = [name for name, _ in weight_layers(trainer)][:-1]
+        return [(name, layer.activation_name, a) for name, layer, a in
+                zip(names, model.hidden, model.activations(trainer.x_train))]
+    kinds = {type(info.make()): name for name, info in ACTIVATIONS.items() if name != "linear"}
+    seen = []
+    hooks = [module.register_forward_hook(lambda m, i, out, path=path: seen.append((path, m, out)))
+             for path, module in model.named_modules() if type(module) in kinds]
+    try:
+        model(trainer.x_train)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return [(f"layer {int(path.split('.')[0]) + 1} ({type(m).__name__})", kinds[type(m)], out)
+            for path, m, out in seen]
+
+
 @torch.no_grad()
 def unit_stats(trainer: Trainer) -> list[UnitStats]:
+    """Per activation layer: its values, its dead units (ReLU; a channel counts as one unit) and saturation."""
     model = trainer.model
     model.eval()
-    layers = model.activations(trainer.x_train)  # before skip connections add their inputs
+    outputs = _activation_outputs(trainer)
     model.train()
     stats = []
-    for name, layer, a in zip(layer_names(trainer), model.hidden, layers):
-        kind = layer.activation_name
-        dead = float((a.max(dim=0).values <= 0).float().mean()) if kind == "relu" else math.nan
+    for name, kind, a in outputs:
+        per_unit = a.transpose(0, 1).reshape(a.shape[1], -1) if a.dim() > 1 else a[None]  # (units, everything else)
+        dead = float((per_unit.max(dim=1).values <= 0).float().mean()) if kind == "relu" else math.nan
         if kind == "sigmoid":
             saturated = float(((a < 0.01) | (a > 0.99)).float().mean())
         elif kind == "tanh":
             saturated = float((a.abs() > 0.99).float().mean())
         else:
             saturated = math.nan
-        stats.append(UnitStats(name, kind, a.cpu().numpy(), dead, saturated))
+        stats.append(UnitStats(name, kind, a.reshape(len(a), -1).cpu().numpy(), dead, saturated))
     return stats
 
 
 def current_gradients(trainer: Trainer) -> list[np.ndarray]:
     """Each layer's weight gradient from the last step, flattened (empty before training)."""
-    return [lin.weight.grad.reshape(-1).cpu().numpy() if lin.weight.grad is not None else np.zeros(0)
-            for lin in trainer.model.linears]
+    return [w.grad.reshape(-1).cpu().numpy() if w.grad is not None else np.zeros(0)
+            for _, w in weight_layers(trainer)]
 
 
 # ---------------------------------------------------------------- diagnosis

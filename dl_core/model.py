@@ -171,3 +171,16 @@ def build_mlp(n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int,
     model = MLP(n_inputs, hidden, n_outputs, dropout, norm, skip)
     initialise(model, init, torch.Generator().manual_seed(seed))
     return model
+
+
+def weight_label(model: nn.Module, parameter: str) -> str:
+    """A parameter's name as a learner reads it: hidden.0.linear.weight → layer 1; output.weight → output;
+    3.weight → layer 4 (Conv2d); 0.cell.weight_hh_l0 → layer 1 (LSTM) weight_hh_l0."""
+    path, _, leaf = parameter.rpartition(".")
+    if path == "output":
+        return "output"
+    if path.startswith("hidden."):
+        return f"layer {int(path.split('.')[1]) + 1}"
+    owner = model.get_submodule(path) if path else model
+    label = f"layer {int(path.split('.')[0]) + 1} ({type(owner).__name__})" if path else leaf
+    return label if leaf == "weight" else f"{label} {leaf}"

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .data import FEATURES, feature_matrix
-from .model import ACTIVATIONS
+from .model import ACTIVATIONS, weight_label
 from .probe import LayerProbe, probe
 from .train import Trainer
 
@@ -103,7 +103,8 @@ def step_on_input(trainer: Trainer, x: torch.Tensor, target: torch.Tensor, top: 
     before = {name: p.detach().clone() for name, p in weights.items()}
     loss_before = probe(trainer.model, trainer.objective.loss, x, target).loss
     trainer.step_on(x, target)
-    moves = [(_weight_name(trainer, name), (p.detach() - before[name]).cpu().numpy()) for name, p in weights.items()]
+    moves = [(weight_label(trainer.model, name), (p.detach() - before[name]).cpu().numpy())
+             for name, p in weights.items()]
     flat = np.concatenate([d.reshape(-1) for _, d in moves])
     owners = np.repeat(np.arange(len(moves)), [d.size for _, d in moves])
     offsets = np.cumsum([0] + [d.size for _, d in moves])
@@ -113,17 +114,6 @@ def step_on_input(trainer: Trainer, x: torch.Tensor, target: torch.Tensor, top: 
         index = np.unravel_index(k - offsets[owners[k]], d.shape)
         biggest.append((f"{name}: w{','.join(str(i + 1) for i in index)}", float(flat[k])))
     return StepOnExample(loss_before, probe(trainer.model, trainer.objective.loss, x, target).loss, moves, biggest)
-
-
-def _weight_name(trainer: Trainer, parameter: str) -> str:
-    """hidden.0.linear.weight → layer 1; output.weight → output; 3.weight → layer 4 (Conv2d)."""
-    path = parameter.rsplit(".", 1)[0]
-    if path == "output":
-        return "output"
-    if path.startswith("hidden."):
-        return f"layer {int(path.split('.')[1]) + 1}"
-    module = trainer.model.get_submodule(path)
-    return f"layer {int(path.split('.')[0]) + 1} ({type(module).__name__})"
 
 
 # ---------------------------------------------------------------- the formulas, in numbers (LaTeX)

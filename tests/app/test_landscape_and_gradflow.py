@@ -136,3 +136,13 @@ def test_the_landscape_of_the_builders_networks():
     cnn.button(key="bd.run.step").click().run()
     assert not cnn.exception and contour_size(cnn)[0] == 15
     assert "one grid point at a time" in cnn.info[0].value
+
+
+def test_gradient_flow_of_the_builders_cnn():
+    at = open_page(GRADFLOW)
+    at.radio(key="gf.network").set_value("The Builder's network").run()
+    at.button(key="bd.run.step").click().run()
+    assert not at.exception
+    flow = at.session_state["bd.run"].probes["gradflow"]
+    assert flow.names[0] == "layer 1 (Conv2d)" and len(flow.steps) == 5
+    assert len(at.main.get("plotly_chart")) >= 5

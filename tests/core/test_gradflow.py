@@ -139,3 +139,24 @@ def test_skip_connections_cure_vanishing_gradients_in_a_deep_sigmoid_net():
     grads = flow.recent_grad_norms()
     assert grads[0] / grads[-1] > 1e-2
     assert "vanishing" not in [v.kind for v in diagnose(flow, unit_stats(trainer))]
+
+
+def test_gradient_flow_on_a_builder_cnn():
+    from dl_core.build_run import BuilderSpec, build_trainer
+    from dl_core.gradflow import layer_names
+
+    trainer = build_trainer(BuilderSpec())
+    flow = GradientFlow(trainer)
+    direct = []
+    trainer.on("after_backward", lambda t: direct.append(
+        [p.grad.norm().item() for p in t.model.parameters() if p.dim() >= 2]))
+    trainer.step(3)
+    np.testing.assert_allclose(flow.series("grad_norm"), np.array(direct), rtol=1e-6)
+    assert layer_names(trainer) == ["layer 1 (Conv2d)", "layer 4 (Conv2d)", "layer 8 (Linear)", "layer 10 (Linear)"]
+    before = unit_stats(trainer)[0]
+    channel = int(np.argmax([before.values.reshape(len(before.values), 6, -1)[:, c].max() for c in range(6)]))
+    with torch.no_grad():
+        trainer.model[0].bias[channel] = -100.0  # the liveliest channel of the first convolution: now never on
+    after = unit_stats(trainer)[0]
+    assert after.name == "layer 2 (ReLU)" and after.dead_share == pytest.approx(before.dead_share + 1 / 6)
+    assert len(current_gradients(trainer)) == 4
