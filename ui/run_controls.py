@@ -65,6 +65,7 @@ def run_buttons(key: str, steps_per_tick: int) -> LiveRun:
     if step.button("Step", icon=":material/skip_next:", key=f"{key}.step", width="stretch",
                    disabled=bool(run.trainer.diverged), help=f"Train {steps_per_tick} step(s), then stop"):
         run.trainer.step(steps_per_tick)
+        st.rerun()  # the whole page: views outside the live fragment follow the new weights too
     if restart.button("Reset", icon=":material/restart_alt:", key=f"{key}.reset", width="stretch",
                       help="New initial weights from the seed; the step count goes back to 0"):
         reset(key)
