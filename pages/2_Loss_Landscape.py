@@ -5,21 +5,18 @@ from dataclasses import replace
 import streamlit as st
 
 from dl_core import LayerSpec
-from dl_core.build_run import BuilderSpec, build_trainer
 from dl_core.landscape import (
     MAX_GRID_RESOLUTION, PathRecorder, check_grid, compare_minima, flat_parameters, uses_convolutions,
 )
-from dl_core.tasks import TASKS
 from dl_core.viz.landscape import landscape_contour, landscape_surface, loss_slices
 from ui import landscape_cache as cached
-from ui.lab import RUN, apply_spec, lab_run
+from ui.lab import apply_spec, chosen_run
 from ui.page import LABS, setup_page
-from ui.run_controls import live_controls, live_run
+from ui.run_controls import live_controls
 
 LIVE_SECONDS = 0.5  # the path view recomputes a small grid each tick
 PATH_RESOLUTION = 25
 PATH_RESOLUTION_CONV = 9  # a conv net costs a full forward pass per grid point: keep the live view quick
-BUILDER_RUN = "bd.run"  # the Builder page's run: the same network
 REMEMBERED = "ls.remembered"  # (rebuild key, step, flattened weights) the learner chose to keep
 SPANS = [0.1, 0.25, 0.5, 1.0, 2.0]
 
@@ -29,17 +26,7 @@ st.caption("The loss of *your* network on *your* training data, around its curre
            "A direction in weight space has as many numbers as the network has weights; the plots walk along "
            "one or two of them. Directions are filter-normalised (Li et al. 2018): each unit's incoming weights "
            "in the direction have the same size as in θ, so slices of different networks can be compared.")
-BUILDER = "The Builder's network"
-on_builder = st.radio("Network", ["The 2D network (edited in the sidebar)", BUILDER], key="ls.network",
-                      horizontal=True) == BUILDER
-if on_builder:
-    run_key, steps_per_tick = BUILDER_RUN, 5
-    spec = st.session_state.get("bd.valid", BuilderSpec())
-    run = live_run(run_key, spec, build_trainer)
-    st.caption(f"The Builder's network for **{TASKS[spec.task].label}**; build it on the Builder page.")
-else:
-    run_key = RUN
-    spec, run, steps_per_tick = lab_run("Loss_Landscape")
+spec, run, run_key, steps_per_tick, on_builder = chosen_run("Loss_Landscape", "ls.network")
 convolutional = uses_convolutions(run.trainer.model)
 if convolutional:
     st.info("A network with convolutions is evaluated one grid point at a time (each point is a pass over the "

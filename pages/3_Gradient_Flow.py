@@ -4,15 +4,12 @@ import math
 
 import streamlit as st
 
-from dl_core.build_run import BuilderSpec, build_trainer
 from dl_core.gradflow import GradientFlow, current_gradients, deep_net_comparison, diagnose, unit_stats
-from dl_core.tasks import TASKS
 from dl_core.viz.gradflow import gradient_profile, layer_bars, layer_distributions, layer_lines
-from ui.lab import RUN, apply_spec, lab_run
+from ui.lab import apply_spec, chosen_run
 from ui.page import LABS, setup_page
-from ui.run_controls import live_controls, live_run
+from ui.run_controls import live_controls
 
-BUILDER_RUN = "bd.run"  # the Builder page's run: the same network
 LIVE_SECONDS = 0.5  # six plotly charts redraw each tick
 SMOOTH = 10  # records averaged in the gradient and update lines: minibatch gradients are noisy
 VERDICT_STYLE = {"healthy": st.success, "vanishing": st.error, "exploding": st.error, "dead": st.warning,
@@ -23,17 +20,7 @@ st.title(":material/waterfall_chart: Gradient Flow")
 st.caption("Backpropagation multiplies the gradient by each layer's weights and activation slope on its way "
            "back. If those factors are below 1 it shrinks layer by layer (vanishing); above 1 it grows "
            "(exploding). Here you watch it happen in your own network.")
-BUILDER = "The Builder's network"
-on_builder = st.radio("Network", ["The 2D network (edited in the sidebar)", BUILDER], key="gf.network",
-                      horizontal=True) == BUILDER
-if on_builder:
-    run_key, steps_per_tick = BUILDER_RUN, 5
-    spec = st.session_state.get("bd.valid", BuilderSpec())
-    run = live_run(run_key, spec, build_trainer)
-    st.caption(f"The Builder's network for **{TASKS[spec.task].label}**; build it on the Builder page.")
-else:
-    run_key = RUN
-    spec, run, steps_per_tick = lab_run("Gradient_Flow")
+spec, run, run_key, steps_per_tick, on_builder = chosen_run("Gradient_Flow", "gf.network")
 flow = run.probe("gradflow", GradientFlow)
 
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.lab import on_builders_network
 from ui.page import LABS, setup_page
 from ui.pass_views import builder_pass_view, mlp_pass_view
 
@@ -9,9 +10,7 @@ setup_page(LABS[3])
 st.title(":material/swap_horiz: Forward & Backward")
 st.caption("Pick one example. The forward pass computes each layer from the one before; the backward pass "
            "sends ∂L/∂(output) back with the chain rule, layer by layer, to every weight.")
-BUILDER = "The Builder's network"
-if st.radio("Network", ["The 2D network (edited in the sidebar)", BUILDER], key="fb.network",
-            horizontal=True) == BUILDER:
+if on_builders_network("fb.network"):
     builder_pass_view()
 else:
     mlp_pass_view()

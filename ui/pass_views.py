@@ -8,21 +8,19 @@ import streamlit as st
 import torch
 
 from dl_core import LayerSpec
-from dl_core.build_run import BuilderSpec, build_trainer
 from dl_core.passes import (
     backward_formula, conv_chain_rule, conv_formula, example_pass, forward_formula, linear_chain_rule, linear_formula,
     StepOnExample, step_on_example, step_on_input,
 )
 from dl_core.probe import probe
-from dl_core.tasks import TASKS, digit_from_drawing
+from dl_core.tasks import digit_from_drawing
 from dl_core.viz.images import feature_maps
 from dl_core.viz.passes import every_number_diagram, matrix_heatmap, unit_bars
 from ui.drawing_pad import drawn_digit
-from ui.lab import RUN, apply_spec, lab_run
-from ui.run_controls import TICK_SECONDS, live_controls, live_run
+from ui.lab import RUN, apply_spec, builder_run, lab_run
+from ui.run_controls import TICK_SECONDS, live_controls
 
 TINY = 4  # networks with at most this many units a layer get the every-number diagram
-BUILDER_RUN = "bd.run"  # the Builder page's run: the same network
 
 
 def mlp_pass_view() -> None:
@@ -133,11 +131,8 @@ def tensor_view(values: np.ndarray, title: str, key: str) -> None:
 
 def builder_pass_view() -> None:
     """One test example through the Builder's network: every layer's output and gradient, in its shape."""
-    spec = st.session_state.get("bd.valid", BuilderSpec())
-    trainer = live_run(BUILDER_RUN, spec, build_trainer).trainer
-    task = TASKS[spec.task]
-    st.caption(f"The Builder's network for **{task.label}**, at step {trainer.step_count:,}. Build and train it "
-               "on the Builder page.")
+    spec, run = builder_run()
+    trainer = run.trainer
     drawing = drawn_digit() if spec.task == "digits" else None
     use_drawing = drawing is not None and st.radio(
         "Example", ["A test example", "The digit you drew on the Builder page"], key="fb.bd_source",
