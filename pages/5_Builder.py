@@ -12,10 +12,11 @@ from dl_core.viz.images import image_grid
 from dl_core.viz.passes import unit_bars
 from ui.drawing_pad import drawing_pad
 from ui.builder_controls import current_spec, keep_valid, layer_editor, replace_spec, sidebar
+from ui.lab import BUILDER_RUN
 from ui.page import LABS, setup_page
 from ui.run_controls import live_controls, live_run
 
-RUN = "bd.run"
+RUN = BUILDER_RUN
 LIVE_SECONDS = 0.5
 
 setup_page(LABS[4])

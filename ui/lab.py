@@ -8,6 +8,7 @@ import streamlit as st
 from dl_core import Spec, validate
 from dl_core.build_run import BuilderSpec, build_trainer
 from dl_core.tasks import TASKS
+from ui.builder_controls import VALID
 from ui.playground_controls import playground_controls
 from ui.run_controls import LiveRun, live_run
 from ui.spec_state import initial_spec, keep_spec, share_link, show_link_warnings
@@ -51,7 +52,7 @@ def on_builders_network(key: str) -> bool:
 
 def builder_run() -> tuple[BuilderSpec, LiveRun]:
     """The Builder's last buildable network and its run (built here if the Builder page has not been opened)."""
-    spec = st.session_state.get("bd.valid", BuilderSpec())
+    spec = st.session_state.get(VALID, BuilderSpec())
     st.caption(f"The Builder's network for **{TASKS[spec.task].label}**; build it on the Builder page.")
     return spec, live_run(BUILDER_RUN, spec, build_trainer)
 
