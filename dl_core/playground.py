@@ -47,7 +47,7 @@ def layer_titles(trainer: Trainer) -> list[str]:
     return ["inputs"] + hidden + ["output"]
 
 
-def _node_images(trainer: Trainer, maps: NetworkMaps) -> list[list[str]]:
+def _node_images(maps: NetworkMaps) -> list[list[str]]:
     images = [[heatmap_image(m / maps.extent) for m in maps.inputs]]  # features scaled into about [-1, 1]
     images += [[heatmap_image(m) for m in layer] for layer in maps.hidden]
     output = maps.output
@@ -97,7 +97,7 @@ def snapshot(trainer: Trainer, view: ViewSpec, selected: tuple[int, int] | None 
         trainer.model.layer_sizes, layer_titles(trainer), names,
         [lin.weight.detach().cpu().numpy() for lin in linears],
         [lin.bias.detach().cpu().numpy() for lin in linears],
-        _node_images(trainer, small), selected=selected,
+        _node_images(small), selected=selected,
     )
     return Snapshot(boundary, network, selected_name)
 

@@ -262,12 +262,18 @@ class Trainer:
         self.history.append(self.step_count, self.epoch, metrics)
 
     @torch.no_grad()
-    def confusion_matrix(self, split: str = "test") -> np.ndarray:
-        """Counts[true class, predicted class] on one split."""
+    def predictions(self, split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
+        """(predicted, true) labels on one split, the network in eval mode (no dropout)."""
         x, y = (self.x_test, self.y_test) if split == "test" else (self.x_train, self.y_train)
         self.model.eval()
         predicted = self.objective.predict(self.model(x))
         self.model.train()
+        return predicted, y
+
+    @torch.no_grad()
+    def confusion_matrix(self, split: str = "test") -> np.ndarray:
+        """Counts[true class, predicted class] on one split."""
+        predicted, y = self.predictions(split)
         c = self.objective.n_classes
         counts = torch.bincount(y * c + predicted, minlength=c * c)
         return counts.reshape(c, c).cpu().numpy()

@@ -77,13 +77,10 @@ def training_panel():
     if trainer.objective.is_classification:
         confusion.plotly_chart(confusion_figure(trainer), key="bd.confusion")
     if spec.task == "digits":
-        trainer.model.eval()
-        with np.errstate(all="ignore"):
-            predicted = trainer.objective.predict(trainer.model(trainer.x_test)).detach().numpy()
-        trainer.model.train()
-        truth = trainer.y_test.numpy()
-        wrong = np.flatnonzero(predicted != truth)[:16]
-        st.markdown(f"**Misclassified test digits**: {len(np.flatnonzero(predicted != truth))} of {len(truth)}")
+        predicted, truth = (t.cpu().numpy() for t in trainer.predictions("test"))
+        misclassified = np.flatnonzero(predicted != truth)
+        wrong = misclassified[:16]
+        st.markdown(f"**Misclassified test digits**: {len(misclassified)} of {len(truth)}")
         if len(wrong):
             st.plotly_chart(image_grid(trainer.x_test[wrong, 0].numpy(),
                                        [f"{truth[k]} → {predicted[k]}" for k in wrong]), key="bd.wrong")
