@@ -32,7 +32,9 @@ class GradientFlow:
 
     def __init__(self, trainer: Trainer, limit: int = 400):
         self.trainer = trainer
-        self.names = layer_names(trainer)
+        named = weight_layers(trainer)  # the same Parameter objects for the trainer's whole life
+        self.names = [name for name, _ in named]
+        self._weight_list = [weight for _, weight in named]
         self.sampling = EveryNth(limit)
         self.steps: list[int] = []
         self.grad_norm: list[np.ndarray] = []  # each (layers,)
@@ -44,7 +46,7 @@ class GradientFlow:
                              trainer.on("after_step", self._after_step)]
 
     def _weights(self) -> list[torch.Tensor]:
-        return [weight for _, weight in weight_layers(self.trainer)]
+        return self._weight_list
 
     def _after_backward(self, trainer: Trainer) -> None:
         if not self.sampling.due():
@@ -90,9 +92,6 @@ def weight_layers(trainer: Trainer) -> list[tuple[str, torch.nn.Parameter]]:
         return list(zip(names, [linear.weight for linear in model.linears]))
     return [(weight_label(model, name), p) for name, p in model.named_parameters() if p.dim() >= 2]
 
-
-def layer_names(trainer: Trainer) -> list[str]:
-    return [name for name, _ in weight_layers(trainer)]
 
 
 @dataclass(frozen=True)

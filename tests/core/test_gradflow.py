@@ -143,8 +143,6 @@ def test_skip_connections_cure_vanishing_gradients_in_a_deep_sigmoid_net():
 
 def test_gradient_flow_on_a_builder_cnn():
     from dl_core.build_run import BuilderSpec, build_trainer
-    from dl_core.gradflow import layer_names
-
     trainer = build_trainer(BuilderSpec())
     flow = GradientFlow(trainer)
     direct = []
@@ -152,7 +150,7 @@ def test_gradient_flow_on_a_builder_cnn():
         [p.grad.norm().item() for p in t.model.parameters() if p.dim() >= 2]))
     trainer.step(3)
     np.testing.assert_allclose(flow.series("grad_norm"), np.array(direct), rtol=1e-6)
-    assert layer_names(trainer) == ["layer 1 (Conv2d)", "layer 4 (Conv2d)", "layer 8 (Linear)", "layer 10 (Linear)"]
+    assert flow.names == ["layer 1 (Conv2d)", "layer 4 (Conv2d)", "layer 8 (Linear)", "layer 10 (Linear)"]
     before = unit_stats(trainer)[0]
     channel = int(np.argmax([before.values.reshape(len(before.values), 6, -1)[:, c].max() for c in range(6)]))
     with torch.no_grad():
