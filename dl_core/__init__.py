@@ -1,27 +1,37 @@
-"""dl_core: the engine of dl-lab. Plain PyTorch and plotly; no user interface in here."""
+"""dl_core: the engine of dl-lab. Plain PyTorch and plotly; no user interface in here.
 
-from .build_run import BuilderSpec, build_trainer, from_preset, validate_build
-from .builder import LAYERS, LayerDef, ShapeError, build, plan
-from .data import DATASETS, FEATURES, Dataset, make_dataset
+The way through it: a spec (``specs``: what a learner set, frozen, kind-tagged, checked against the
+work budgets) becomes a run in one place (``runs.make_run``); the run's ``Trainer`` steps and fires
+events that probes (``observe``) subscribe to; analyses (``analyses``) look at a run; ``viz`` turns
+plain arrays into figures.
+"""
+
+from .data import Data, DataError
+from .data.features import FEATURES
+from .data.points import DATASETS
+from .data.tasks import TASKS
 from .device import describe, pick_device
-from .maps import NetworkMaps, grid_points, network_maps
-from .model import ACTIVATIONS, INITS, MLP, build_mlp, parameter_count
+from .nets.layers import LAYERS, LayerDef, ShapeError
+from .nets.mlp import ACTIVATIONS, INITS, MLP
 from .objective import LOSSES, Objective, losses_for, objective
 from .optimizers import OPTIMIZERS
-from .probe import Probe, probe
-from .spec import (
-    MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_POINTS, MAX_WIDTH, REGULARIZATIONS,
-    DataSpec, LayerSpec, ModelSpec, Spec, TrainSpec, ViewSpec, from_json, from_query, validate,
+from .runs import InvalidSpec, Plane, Run, follow, make_run
+from .specs import (
+    KINDS, BuilderSpec, PlaygroundSpec, Spec, fields_of, from_json, from_query, to_json, to_query, validate,
+    with_value,
 )
-from .tasks import PRESETS, TASKS
-from .train import EVENTS, History, InvalidSpec, Trainer
+from .specs.budget import OverBudget
+from .specs.builder import default_train
+from .specs.playground import DataSpec, LayerSpec, ModelSpec, ViewSpec
+from .specs.presets import PRESETS, from_preset
+from .specs.training import TrainSpec
+from .trainer import EVENTS, History, Trainer
 
 __all__ = [
-    "ACTIVATIONS", "DATASETS", "EVENTS", "FEATURES", "INITS", "LAYERS", "LOSSES", "MAX_HIDDEN_LAYERS",
-    "MAX_PARAMETERS", "MAX_POINTS", "MAX_WIDTH", "MLP", "OPTIMIZERS", "PRESETS", "REGULARIZATIONS", "TASKS",
-    "BuilderSpec", "DataSpec", "Dataset", "History", "InvalidSpec", "LayerDef", "LayerSpec", "ModelSpec",
-    "NetworkMaps", "Objective", "Probe", "ShapeError", "Spec", "TrainSpec", "Trainer", "ViewSpec", "build",
-    "build_mlp", "build_trainer", "describe", "from_json", "from_preset", "from_query", "grid_points",
-    "losses_for", "make_dataset", "network_maps", "objective", "parameter_count", "pick_device", "plan", "probe",
-    "validate", "validate_build",
+    "ACTIVATIONS", "DATASETS", "EVENTS", "FEATURES", "INITS", "KINDS", "LAYERS", "LOSSES", "MLP", "OPTIMIZERS",
+    "PRESETS", "TASKS", "BuilderSpec", "Data", "DataError", "DataSpec", "History", "InvalidSpec", "LayerDef",
+    "LayerSpec", "ModelSpec", "Objective", "OverBudget", "Plane", "PlaygroundSpec", "Run", "ShapeError", "Spec",
+    "TrainSpec", "Trainer", "ViewSpec", "default_train", "describe", "fields_of", "follow", "from_json",
+    "from_preset", "from_query", "losses_for", "make_run", "objective", "pick_device", "to_json", "to_query",
+    "validate", "with_value",
 ]

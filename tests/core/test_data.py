@@ -2,7 +2,17 @@ import numpy as np
 import pytest
 import torch
 
-from dl_core.data import DATASETS, EXTENT, FEATURES, feature_matrix, make_dataset
+from types import SimpleNamespace
+
+from dl_core.data import split
+from dl_core.data.features import FEATURES, feature_matrix
+from dl_core.data.points import DATASETS, EXTENT, points_data
+
+
+def make_dataset(name, n_points, noise, train, seed):
+    """The point set as numpy arrays, as these tests read them."""
+    data = points_data(name, n_points, noise, train, seed)
+    return SimpleNamespace(**{k: getattr(data, k).numpy() for k in ("x_train", "y_train", "x_test", "y_test")})
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
@@ -69,3 +79,21 @@ def test_feature_matrix_computes_each_feature():
     x1, x2 = points[:, 0], points[:, 1]
     expected = torch.stack([x1, x2, x1**2, x2**2, x1 * x2, torch.sin(x1), torch.sin(x2)], dim=1)
     torch.testing.assert_close(x, expected)
+
+
+def test_split_keeps_every_example_once_and_at_least_one_on_each_side():
+    x, y = np.arange(10.0)[:, None], np.arange(10)
+    x_train, y_train, x_test, y_test = split(x, y, 0.7, np.random.default_rng(0))
+    assert len(y_train) == 7 and sorted(np.concatenate([y_train, y_test])) == list(range(10))
+    assert (x_train[:, 0] == y_train).all()
+    assert len(split(x, y, 0.999, np.random.default_rng(0))[3]) == 1
+    assert len(split(x, y, 0.0, np.random.default_rng(0))[1]) == 1
+
+
+def test_points_data_names_its_features_and_classes():
+    data = points_data("spiral3", 300, 0, 50, 1)
+    assert data.input_kind == "points" and data.input_shape == (2,) and data.n_classes == 3
+    assert data.feature_names == ("x₁", "x₂") and data.class_name(2) == "class 2"
+    resplit = data.resplit(0.8, 5)
+    assert len(resplit.y_train) == 240 and sorted(torch.cat([resplit.y_train, resplit.y_test]).tolist()) == \
+        sorted(torch.cat([data.y_train, data.y_test]).tolist())

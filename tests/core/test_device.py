@@ -1,15 +1,26 @@
 import pytest
 import torch
 
-from dl_core import DataSpec, LayerSpec, ModelSpec, Spec, Trainer, TrainSpec
+from dl_core import make_run
 from dl_core.device import describe, pick_device, use_threads_for
+from helpers.specs import L, playground
 
 
-def test_the_environment_can_force_a_device(monkeypatch):
+def test_the_environment_forces_a_device(monkeypatch):
+    monkeypatch.setenv("DL_LAB_DEVICE", "meta")  # a device this machine would never pick by itself
+    assert pick_device() == torch.device("meta")
     monkeypatch.setenv("DL_LAB_DEVICE", "cpu")
     assert pick_device() == torch.device("cpu")
-    assert pick_device("cpu") == torch.device("cpu")
+    assert pick_device("meta") == torch.device("meta"), "an explicit choice wins over the environment"
     assert describe(torch.device("cpu")).startswith("CPU")
+
+
+def test_runs_are_made_on_the_device_the_environment_names(monkeypatch):
+    monkeypatch.setenv("DL_LAB_DEVICE", "meta")
+    with pytest.raises(RuntimeError, match="meta tensors"):  # a meta tensor has no values: proof it went there
+        make_run(playground())
+    monkeypatch.setenv("DL_LAB_DEVICE", "cpu")
+    assert make_run(playground()).trainer.x_train.device.type == "cpu"
 
 
 def test_small_models_run_on_one_thread():
@@ -24,9 +35,8 @@ def test_small_models_run_on_one_thread():
 
 @pytest.mark.gpu
 def test_training_on_cuda_matches_the_cpu():
-    spec = Spec(DataSpec("spiral"), ModelSpec(("x1", "x2"), (LayerSpec(8, "tanh"),)),
-                TrainSpec("bce", "adam", 0.03, 50))
-    cpu, gpu = Trainer(spec, torch.device("cpu")), Trainer(spec, torch.device("cuda"))
+    spec = playground("spiral", hidden=(L(8, "tanh"),), optimizer="adam", batch=50)
+    cpu, gpu = make_run(spec, device=torch.device("cpu")).trainer, make_run(spec, device=torch.device("cuda")).trainer
     cpu.step(100)
     gpu.step(100)
     assert gpu.model.output.weight.is_cuda

@@ -3,21 +3,27 @@ import pytest
 import torch
 from torch.func import functional_call
 
-from dl_core import DataSpec, LayerSpec, ModelSpec, Spec, Trainer, TrainSpec
-from dl_core.landscape import (
-    MAX_GRID_RESOLUTION, PathRecorder, axis, check_grid, filter_normalize, filter_normalized_direction, flatten,
-    grid_coordinates, loss_at_naively, loss_surface, parameters_of, project_path, random_direction,
-    top_hessian_eigen, unflatten,
+from dl_core import BuilderSpec, LayerDef, OverBudget, PRESETS, TrainSpec, make_run
+from dl_core.analyses.landscape import (
+    MAX_GRID_RESOLUTION, axis, check_grid, filter_normalize, filter_normalized_direction, flatten, grid_coordinates,
+    loss_surface, parameters_of, project_path, random_direction, top_hessian_eigen, unflatten,
 )
+from dl_core.observe.path import PathRecorder
+from helpers.oracles import loss_at_naively
+from helpers.specs import L, playground
 
 
 @pytest.fixture(scope="module")
-def trained():
-    spec = Spec(DataSpec("spiral", n_points=200), ModelSpec(("x1", "x2"), (LayerSpec(6, "tanh"), LayerSpec(4, "relu"))),
-                TrainSpec("bce", "adam", 0.03, 2000))
-    trainer = Trainer(spec, record_every=None)
-    trainer.step(50)
-    return trainer
+def trained_run():
+    run = make_run(playground("spiral", points=200, hidden=(L(6, "tanh"), L(4, "relu")), optimizer="adam",
+                              batch=2000, train_share=50))
+    run.trainer.step(50)
+    return run
+
+
+@pytest.fixture(scope="module")
+def trained(trained_run):
+    return trained_run.trainer
 
 
 def surface_args(trainer):
@@ -48,7 +54,7 @@ def test_chunked_evaluation_gives_the_same_numbers(trained, monkeypatch):
     d = [filter_normalized_direction(centre, torch.Generator().manual_seed(5))]
     coordinates = axis(1, 9)[:, None]
     whole = loss_surface(*surface_args(trained), centre, d, coordinates)
-    monkeypatch.setattr("dl_core.landscape.CHUNK_ELEMENTS", 1)  # one grid point per chunk
+    monkeypatch.setattr("dl_core.analyses.landscape.CHUNK_ELEMENTS", 1)  # one grid point per chunk
     seen = []
     chunked = loss_surface(*surface_args(trained), centre, d, coordinates, progress=seen.append)
     np.testing.assert_allclose(whole, chunked, rtol=1e-6)
@@ -116,17 +122,25 @@ def test_power_iteration_matches_the_full_hessian_of_a_tiny_net():
     torch.testing.assert_close(hessian @ v, largest * v, atol=1e-4, rtol=1e-3)
 
 
-def test_oversized_grids_are_refused_with_the_limit_named():
-    assert check_grid(41, 250) is None
-    assert f"{MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}" in check_grid(MAX_GRID_RESOLUTION + 1, 10)
-    assert "the limit is 4,000,000" in check_grid(61, 2000)
+def test_oversized_grids_are_refused_with_the_limit_or_budget_named(trained_run):
+    assert check_grid(trained_run, 41) is None
+    assert f"{MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}" in check_grid(trained_run, MAX_GRID_RESOLUTION + 1)
+    heavy = make_run(BuilderSpec(layers=(LayerDef("conv2d", 64, 5), LayerDef("activation"), LayerDef("conv2d", 64, 5),
+                                         LayerDef("maxpool"), LayerDef("flatten")),
+                                 train=TrainSpec("cross_entropy", "adam", 0.01, 16)))
+    problem = check_grid(heavy, 15)
+    assert problem and "the landscape budget is" in problem and "layer 3 (Conv2d)" in problem
+    with pytest.raises(OverBudget, match="landscape budget"):
+        from dl_core.analyses.landscape import random_plane
+        random_plane(heavy, 15, 1.0, 0)
 
 
-def test_a_plane_assembled_from_row_blocks_equals_the_naive_grid(trained):
-    from dl_core.landscape import random_plane, row_blocks
+def test_a_plane_assembled_from_row_blocks_equals_the_naive_grid(trained_run):
+    from dl_core.analyses.landscape import random_plane, row_blocks
 
+    trained = trained_run.trainer
     shares = []
-    surface = random_plane(trained, 9, 0.5, seed=11, progress=shares.append)
+    surface = random_plane(trained_run, 9, 0.5, seed=11, progress=shares.append)
     assert surface.losses.shape == (9, 9) and len(shares) == len(row_blocks(9)) and shares[-1] == 1.0
     centre = parameters_of(trained.model)
     generator = torch.Generator().manual_seed(11)
@@ -138,14 +152,14 @@ def test_a_plane_assembled_from_row_blocks_equals_the_naive_grid(trained):
 
 
 def test_convolutional_networks_take_the_per_point_path_and_match_the_oracle():
-    from dl_core.landscape import uses_convolutions
+    from dl_core.analyses.landscape import batches_under_vmap as uses_vmap
 
     torch.manual_seed(0)
     cnn = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                               torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 4))
     x, y = torch.randn(12, 1, 8, 8), torch.randint(0, 4, (12,))
     loss_fn = torch.nn.functional.cross_entropy
-    assert uses_convolutions(cnn) and not uses_convolutions(torch.nn.Linear(2, 2))
+    assert not uses_vmap(cnn) and uses_vmap(torch.nn.Linear(2, 2))
     centre = parameters_of(cnn)
     d1, d2 = (filter_normalized_direction(centre, torch.Generator().manual_seed(s)) for s in (1, 2))
     coordinates = grid_coordinates(axis(1, 3), axis(0.5, 3))
@@ -153,3 +167,39 @@ def test_convolutional_networks_take_the_per_point_path_and_match_the_oracle():
     for (alpha, beta), value in zip(coordinates.tolist(), losses):
         params = {n: centre[n] + alpha * d1[n] + beta * d2[n] for n in centre}
         assert value == pytest.approx(loss_at_naively(cnn, loss_fn, x, y, params), rel=1e-5)
+
+
+def test_an_even_grid_names_the_loss_at_the_weights_themselves(trained_run):
+    from dl_core.analyses.landscape import random_plane
+
+    surface = random_plane(trained_run, 4, 0.5, seed=3)
+    assert 0.0 not in surface.alphas
+    assert surface.centre_loss == pytest.approx(trained_run.trainer.evaluate()["train_loss"], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru_sine", "transformer", "tabular"])
+def test_every_kind_of_network_gets_a_landscape_and_a_sharpness(name):
+    from dataclasses import replace
+
+    from dl_core.analyses.landscape import random_plane, sharpness
+
+    spec = PRESETS[name].spec
+    run = make_run(replace(spec, train=replace(spec.train, batch_size=32)))
+    run.trainer.step(2)
+    surface = random_plane(run, 3, 0.5, seed=0)
+    assert np.isfinite(surface.losses).all()
+    assert np.isfinite(sharpness(run, points=5).eigenvalue)
+
+
+def test_the_minima_comparison_measures_each_variant():
+    from dl_core.analyses.landscape import compare_minima
+
+    base = playground("xor", hidden=(L(6, "tanh"),), batch=10, lr=0.1)
+    from dataclasses import replace
+    variants = {"small batch": base, "full batch": replace(base, train=replace(base.train, batch_size=2000))}
+    minima = compare_minima(variants, steps=100, resolution=5)
+    for m in minima.values():
+        assert m.eigenvalue > 0 and m.losses.min() > 0 and m.train_loss > 0
+        assert 0 < m.test_accuracy <= 1 and m.surface.losses.shape == (5, 5)
+        assert m.losses[len(m.losses) // 2] == pytest.approx(m.train_loss, rel=1e-4), "α = 0 is the minimum reached"
+    assert minima["small batch"].eigenvalue != minima["full batch"].eigenvalue

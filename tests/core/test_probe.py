@@ -1,15 +1,15 @@
 import pytest
 import torch
 
-from dl_core import DataSpec, LayerSpec, ModelSpec, Spec, Trainer, TrainSpec
-from dl_core.model import MLP
-from dl_core.probe import probe
+from dl_core import DataSpec, LayerSpec, ModelSpec, PlaygroundSpec, TrainSpec, make_run
+from dl_core.nets.mlp import MLP
+from dl_core.observe.probe import probe
 
 
 def test_every_probed_gradient_matches_autograd():
     hidden = (LayerSpec(5, "tanh"), LayerSpec(4, "relu"))
-    trainer = Trainer(Spec(DataSpec("blobs3"), ModelSpec(("x1", "x2", "x1x2"), hidden),
-                           TrainSpec("cross_entropy")))
+    trainer = make_run(PlaygroundSpec(DataSpec("blobs3"), ModelSpec(("x1", "x2", "x1x2"), hidden),
+                                      TrainSpec("cross_entropy"))).trainer
     trainer.step(10)
     model, x, t = trainer.model, trainer.x_train[3:4], trainer.t_train[3:4]
     result = probe(model, trainer.objective.loss, x, t)
@@ -30,7 +30,7 @@ def test_every_probed_gradient_matches_autograd():
 
 
 def test_probing_leaves_the_training_gradients_alone():
-    trainer = Trainer(Spec())
+    trainer = make_run(PlaygroundSpec()).trainer
     trainer.step(1)
     before = [p.grad.clone() for p in trainer.model.parameters()]
     probe(trainer.model, trainer.objective.loss, trainer.x_train[:1], trainer.t_train[:1])
@@ -73,3 +73,17 @@ def test_a_2_2_1_net_against_the_chain_rule_by_hand():
     assert hidden.grad_output.tolist() == pytest.approx(dl_dz1)
     assert hidden.grad_weight.tolist() == [pytest.approx(row) for row in dl_dw1]
     assert hidden.grad_bias.tolist() == pytest.approx(dl_dz1)
+
+
+def test_every_hook_a_probe_adds_is_removed_even_when_the_loss_fails():
+    trainer = make_run(PlaygroundSpec()).trainer
+    probe(trainer.model, trainer.objective.loss, trainer.x_train[:1], trainer.t_train[:1])
+    assert all(not m._forward_hooks for m in trainer.model.modules())
+
+    def broken(out, target):
+        raise RuntimeError("a loss that fails")
+
+    with pytest.raises(RuntimeError):
+        probe(trainer.model, broken, trainer.x_train[:1], trainer.t_train[:1])
+    assert all(not m._forward_hooks for m in trainer.model.modules())
+    assert trainer.model.training, "the model is back in the mode it was in"

@@ -1,0 +1,1 @@
+"""Tiny specs and oracles shared by the tests (production code holds no test oracle)."""
