@@ -1,19 +1,16 @@
-"""dl-lab home: what the app is, a map of the labs, and the device that trains."""
+"""dl-lab's router: every page comes from the one registry (ui/registry.py) through st.navigation.
+
+Each page file's stem is its URL path, so a cold deep link such as /Playground?dataset=xor opens that
+page with that state on a freshly started server. Every page runs inside the guard (ui/page.py).
+"""
 
 import streamlit as st
 
-from ui.page import HOME, LABS, device_line, setup_page
+from ui import state
+from ui.page import device_line, guarded, navigation
 
-setup_page(HOME)
-st.title(":material/neurology: dl-lab")
-st.markdown(
-    "**Learn how neural networks work by building them, training them live, and looking inside.** "
-    "Every number on these pages is computed by a real PyTorch network running on this server: "
-    "nothing is pre-recorded. Any state you see can be shared as a link and reopens as the same run."
-)
-st.subheader("The labs")
-for lab in LABS:
-    with st.container(border=True):
-        st.page_link(lab.path, label=lab.title, icon=lab.icon)
-        st.write(lab.summary)
-st.caption(f"Training on: {device_line()}")
+st.set_page_config(page_title="dl-lab", page_icon=":material/neurology:", layout="wide")
+page = navigation()
+state.set_routed()
+st.sidebar.caption(f"Training on: {device_line()}")
+guarded(page.run)()

@@ -27,7 +27,7 @@ def describe(device: torch.device) -> str:
         return f"GPU: {torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda})"
     if device.type == "mps":
         return "Apple GPU (MPS)"
-    return f"CPU, {torch.get_num_threads()} thread(s) for small models (torch {torch.__version__})"
+    return f"CPU, one thread for each small model (torch {torch.__version__})"
 
 
 def use_threads_for(parameter_count: int) -> None:

@@ -1,45 +1,23 @@
-"""Page set-up shared by every page: title, layout, navigation, and the device in use."""
+"""What every page starts with (its registry entry, the device line) and the guard that keeps a learner
+from ever seeing a traceback: an error in a lab is shown as one sentence, logged with its details on the
+server, and the session stays usable."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import logging
+from typing import Callable, TypeVar
 
 import streamlit as st
 
-from dl_core import describe, pick_device
+from dl_core import DataError, InvalidSpec, OverBudget, ShapeError, describe, pick_device
+from dl_core.analyses.examples import NoExample
+from ui import state
+from ui.registry import HOME, LABS, Lab, lab
 
-
-@dataclass(frozen=True)
-class Lab:
-    path: str  # the page file; its name after the number is its URL path
-    title: str
-    icon: str  # a Material Symbols name, bundled with Streamlit (no emoji font needed)
-    summary: str
-
-
-HOME = Lab("app.py", "Home", ":material/home:", "What dl-lab is, and a map of the labs.")
-LABS = [
-    Lab("pages/1_Playground.py", "Playground", ":material/science:",
-        "Train a small network on 2D points and watch the decision boundary and every neuron change as it "
-        "learns. Choose the dataset, input features, layers, activations, loss, optimiser and regularisation; "
-        "share the exact network as a link."),
-    Lab("pages/2_Loss_Landscape.py", "Loss Landscape", ":material/landscape:",
-        "See the terrain your own network's optimiser walks: the loss on a 2D slice through the weights "
-        "(filter-normalised directions), as contours and as a 3D surface; the optimiser's path on the plane "
-        "of its two main directions, growing as training runs; 1D slices; and the sharpness of the minimum."),
-    Lab("pages/3_Gradient_Flow.py", "Gradient Flow", ":material/waterfall_chart:",
-        "Watch gradients travel back through each layer while training runs: their size, the weights' size, "
-        "how far each update moves them, dead ReLU units and saturated sigmoids. A health panel names what it "
-        "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click."),
-    Lab("pages/4_Forward_Backward.py", "Forward & Backward", ":material/swap_horiz:",
-        "Follow one example through the network and back with the actual numbers: each layer's z = Σwx + b "
-        "and a = f(z), then the loss, and the chain rule layer by layer down to ∂L/∂W. Apply one optimiser "
-        "step and see which weights moved, and by how much."),
-    Lab("pages/5_Builder.py", "Builder", ":material/construction:",
-        "Stack layers (dense, convolution, pooling, normalisation, dropout, residual blocks, RNN, LSTM, GRU, "
-        "self-attention) and see each one's shape and parameter count; an impossible stack is refused with the "
-        "reason. Train on handwritten digits, sequences, tabular data or 2D points, from seven presets."),
-]
+LOG = logging.getLogger("dl_lab")
+F = TypeVar("F", bound=Callable)
+EXPECTED = (OverBudget, InvalidSpec, NoExample, DataError, ShapeError)  # refusals with a learner's message
 
 
 @st.cache_resource
@@ -48,10 +26,50 @@ def device_line() -> str:
     return describe(pick_device())
 
 
-def setup_page(lab: Lab) -> None:
-    st.set_page_config(page_title=f"{lab.title} · dl-lab", page_icon=lab.icon, layout="wide")
-    with st.sidebar:
-        for page in [HOME, *LABS]:
-            st.page_link(page.path, label=page.title, icon=page.icon)
-        st.caption(f"Training on: {device_line()}")
-        st.divider()
+def guarded(fn: F) -> F:
+    """Runs ``fn``; a refusal is shown as its message, anything else as one sentence (details in the server log)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EXPECTED as error:
+            from ui.controls import plain
+
+            st.error(plain(str(error)), icon=":material/block:")
+        except Exception:  # noqa: BLE001 - the guard's purpose: no traceback reaches a learner
+            LOG.exception("a lab failed")
+            st.error("Something went wrong in this view; the details are in the server's log. Your settings "
+                     "are kept: change a setting, press Reset, or reload the page.", icon=":material/error:")
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def navigation():
+    """Registers every page of the registry with st.navigation, in its sections; returns the page to run."""
+    sections: dict[str, list] = {"": [st.Page(HOME.script, title=HOME.title, icon=HOME.icon, default=True)]}
+    for entry in LABS:
+        sections.setdefault(entry.section, []).append(
+            st.Page(entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path))
+    return st.navigation(sections)
+
+
+def leave_folder_mode() -> None:
+    """Streamlit starts an app that has a pages/ folder in folder mode: a deep-linked page runs without app.py
+    (so without our navigation's titles and sections) until some session calls st.navigation, which flips a
+    process-wide flag. In such a run the page registers the real navigation itself; pages are found by URL
+    path, and each page's URL path is its file's stem, so this is the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not state.routed():  # the router has not run in this session yet
+        navigation()
+
+
+def setup_page(key: str) -> Lab:
+    """The page's registry entry, its title and one line of what it is for."""
+    leave_folder_mode()
+    entry = lab(key)
+    state.set_page(key)
+    st.title(f"{entry.icon} {entry.title}")
+    return entry

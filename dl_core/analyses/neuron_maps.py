@@ -33,6 +33,21 @@ def grid_points(resolution: int, extent: float = EXTENT) -> torch.Tensor:
     return torch.stack([x.reshape(-1), y.reshape(-1)], dim=1)
 
 
+def _as_maps(values: torch.Tensor, resolution: int) -> np.ndarray:
+    """(R·R, K) → (K, R, R)"""
+    return values.T.reshape(-1, resolution, resolution).float().cpu().numpy()
+
+
+@torch.no_grad()
+def decision_map(run: Run, resolution: int = 50) -> np.ndarray:
+    """The output over the plane for any network on 2D points: (R, R) scores in about [-1, 1], or (C, R, R)
+    class probabilities."""
+    inputs = run.plane.encode(grid_points(resolution, run.plane.extent)).to(run.trainer.device)
+    with evaluating(run.model) as model:
+        score = run.objective.score(model(inputs))
+    return _as_maps(score, resolution) if score.ndim == 2 else _as_maps(score[:, None], resolution)[0]
+
+
 @torch.no_grad()
 def network_maps(run: Run, resolution: int = 50) -> NetworkMaps:
     """One forward pass of the Playground's MLP over the grid gives every neuron's map and the output's."""
@@ -42,8 +57,8 @@ def network_maps(run: Run, resolution: int = 50) -> NetworkMaps:
         layers = model.forward_all(inputs)
     score = run.objective.score(layers[-1])  # (R·R,) or (R·R, C)
 
-    def as_maps(values: torch.Tensor) -> np.ndarray:  # (R·R, K) → (K, R, R)
-        return values.T.reshape(-1, resolution, resolution).float().cpu().numpy()
+    def as_maps(values: torch.Tensor) -> np.ndarray:
+        return _as_maps(values, resolution)
 
     output = as_maps(score) if score.ndim == 2 else as_maps(score[:, None])[0]
     return NetworkMaps(

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from ..runs import Run
 from ..trainer import Trainer
 from ..viz import confusion_matrix, decision_boundary, heatmap_image, loss_curves, network_layout
-from .neuron_maps import NetworkMaps, network_maps
+from .neuron_maps import NetworkMaps, decision_map, network_maps
 
 BOUNDARY_RESOLUTION = 60
 NEURON_MAP_RESOLUTION = 20  # every third grid point of the boundary's grid: one forward pass for both
@@ -98,6 +98,15 @@ def snapshot(run: Run, selected: tuple[int, int] | None = None) -> Snapshot:
         _node_images(small), selected=selected,
     )
     return Snapshot(boundary, network, selected_name)
+
+
+def boundary_figure(run: Run, title: str = "", height: int = 380) -> go.Figure:
+    """The decision boundary (or regression surface) of any network on 2D points, with its points."""
+    plane, view = run.plane, run.spec.view
+    show_test = getattr(view, "show_test", False)
+    return decision_boundary(decision_map(run, BOUNDARY_RESOLUTION), plane.extent, plane.train,
+                             plane.test if show_test else None, n_classes=run.data.n_classes,
+                             discretize=getattr(view, "discretize", False), title=title, height=height)
 
 
 def learning_curves(trainer: Trainer, log_y: bool = False) -> go.Figure:

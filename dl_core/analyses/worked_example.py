@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..nets.mlp import ACTIVATIONS, weight_label
+from ..nets.mlp import ACTIVATIONS, MLP, weight_label
 from ..observe.probe import LayerProbe, probe
 from ..runs import Run
 from ..specs.budget import OverBudget, probe_problem
@@ -50,6 +50,11 @@ def _slope(activation: str, z: torch.Tensor) -> torch.Tensor:
     z = z.detach().clone().requires_grad_(True)
     (slope,) = torch.autograd.grad(ACTIVATIONS[activation].make()(z).sum(), z)
     return slope
+
+
+def explains_units(run: Run) -> bool:
+    """Whether the network is a plain MLP, each layer exactly a = f(W·x + b): then every unit can be written out."""
+    return isinstance(run.model, MLP) and run.model.is_plain
 
 
 def example_pass(run: Run, example: Example) -> ExamplePass:

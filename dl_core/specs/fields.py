@@ -70,9 +70,11 @@ class Several:
 
 @dataclass(frozen=True)
 class Custom:
-    """Drawn by a control of its own in ``ui`` (the hidden layers, the Builder's layer list, the seed)."""
+    """Drawn by a control of its own in ``ui`` (the hidden layers, the Builder's layer list, the seed).
+    ``edited_on`` names the one lab that draws it in its main area (elsewhere: a link to that lab)."""
 
     name: str
+    edited_on: str = ""
 
 
 Control = Choice | Steps | Range | Count | Toggle | Several | Custom
@@ -159,6 +161,7 @@ class Field:
     help: str = ""
     fmt: Callable[[Any], str] = str  # the value as the URL writes it
     to_json: Callable[[Any], Any] = lambda v: v
+    applies: Callable[[Any], bool] = lambda spec: True  # whether it means anything for this spec (else not drawn)
 
     def get(self, spec: Any) -> Any:
         value = spec

@@ -135,6 +135,14 @@ class PlaygroundSpec:
             spec = replace(spec, model=replace(spec.model, hidden=ModelSpec().hidden))
         return spec
 
+    def with_dataset(self, dataset: str, uploads: Mapping[str, Data] | None = None) -> PlaygroundSpec:
+        """This spec on another dataset, with the loss that fits its task when the old one does not."""
+        moved = replace(self, data=replace(self.data, dataset=dataset))
+        n_classes = moved.n_classes(uploads)
+        if task_of(n_classes) not in LOSSES[moved.train.loss].tasks:
+            moved = replace(moved, train=replace(moved.train, loss=losses_for(n_classes)[0]))
+        return moved
+
     def with_activation(self, activation: str) -> PlaygroundSpec:
         hidden = tuple(LayerSpec(layer.width, activation) for layer in self.model.hidden)
         return replace(self, model=replace(self.model, hidden=hidden))

@@ -56,3 +56,31 @@ def confusion_matrix(counts: np.ndarray, class_names: list[str], height: int = 2
     fig.update_layout(title=f"Confusion matrix (test accuracy {accuracy:.1%})", height=height,
                       margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def comparison_curves(histories: dict, log_y: bool = False, height: int = 300) -> go.Figure:
+    """Loss (and accuracy, for classes) of several runs over steps on one chart: name → History."""
+    classification = any(any(v == v for v in h.test_accuracy) for h in histories.values())
+    panels = ["Loss", "Test accuracy"] if classification else ["Loss"]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=panels, horizontal_spacing=0.1)
+    colors = ["#0877bd", "#e8590c", "#2b8a3e", "#862e9c"]
+    for color, (name, h) in zip(colors, histories.items()):
+        steps = _thin(h.step, MAX_CURVE_POINTS)
+        for split, dash in (("train", "solid"), ("test", "dot")):
+            fig.add_trace(go.Scatter(x=steps, y=_thin(getattr(h, f"{split}_loss"), MAX_CURVE_POINTS), mode="lines",
+                                     name=f"{name}: {split}", line=dict(color=color, dash=dash, width=2),
+                                     hovertemplate="step %{x}: %{y:.4f}<extra>" + f"{name}, {split}" + "</extra>"),
+                          row=1, col=1)
+        if classification:
+            fig.add_trace(go.Scatter(x=steps, y=_thin(h.test_accuracy, MAX_CURVE_POINTS), mode="lines",
+                                     name=f"{name}: test accuracy", showlegend=False,
+                                     line=dict(color=color, width=2),
+                                     hovertemplate="step %{x}: %{y:.1%}<extra>" + name + "</extra>"), row=1, col=2)
+    fig.update_xaxes(title_text="step")
+    if log_y:
+        fig.update_yaxes(type="log", row=1, col=1)
+    if classification:
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.25),
+                      uirevision="comparison")
+    return fig

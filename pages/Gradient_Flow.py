@@ -4,47 +4,55 @@ import math
 
 import streamlit as st
 
-from dl_core.gradflow import GradientFlow, current_gradients, deep_net_comparison, diagnose, unit_stats
+from dl_core.analyses.diagnosis import deep_net_comparison, diagnose
+from dl_core.observe.gradients import GradientFlow, current_gradients, unit_stats
+from dl_core.specs.remedies import REMEDIES, apply_remedy
 from dl_core.viz.gradflow import gradient_profile, layer_bars, layer_distributions, layer_lines
-from ui.lab import apply_spec, chosen_run
-from ui.page import LABS, setup_page
-from ui.run_controls import live_controls
+from ui import state
+from ui.controls import show_problems, sidebar_controls
+from ui.live import live_panel
+from ui.page import setup_page
+from ui.slots import finish, open_slot
 
 LIVE_SECONDS = 0.5  # six plotly charts redraw each tick
 SMOOTH = 10  # records averaged in the gradient and update lines: minibatch gradients are noisy
-VERDICT_STYLE = {"healthy": st.success, "vanishing": st.error, "exploding": st.error, "dead": st.warning,
-                 "saturated": st.warning}
+VERDICT_STYLE = {"waiting": st.info, "healthy": st.success, "vanishing": st.error, "exploding": st.error,
+                 "dead": st.warning, "saturated": st.warning}
 
-setup_page(LABS[2])
-st.title(":material/waterfall_chart: Gradient Flow")
+LAB = setup_page("gradient_flow")
 st.caption("Backpropagation multiplies the gradient by each layer's weights and activation slope on its way "
            "back. If those factors are below 1 it shrinks layer by layer (vanishing); above 1 it grows "
            "(exploding). Here you watch it happen in your own network.")
-spec, run, run_key, steps_per_tick, on_builder = chosen_run("Gradient_Flow", "gf.network")
-flow = run.probe("gradflow", GradientFlow)
+SLOT = open_slot(LAB, ("playground", "builder"))
+sidebar_controls(SLOT)
+show_problems(SLOT)
 
 
-@st.fragment(run_every=LIVE_SECONDS if run.playing else None)
-def flow_panel():
-    trainer = live_controls(run_key, steps_per_tick)
-    units = unit_stats(trainer)
+def apply(name: str) -> None:
+    changed = apply_remedy(state.current(SLOT).draft, name)
+    if changed is not None:
+        state.propose(SLOT, changed)
 
+
+def flow_view(run) -> None:
+    flow = run.probe("gradflow", GradientFlow)
+    units = unit_stats(run.trainer)
     st.subheader("Health")
-    for k, verdict in enumerate(diagnose(flow, units, diverged=bool(trainer.diverged))):
+    for k, verdict in enumerate(diagnose(flow, units, diverged=bool(run.trainer.diverged))):
         VERDICT_STYLE[verdict.kind](verdict.message)
-        if verdict.remedies and on_builder:  # a remedy edits the 2D network; the Builder's is edited there
-            st.caption("Remedies to try on the Builder page: " + "; ".join(f"**{r.label}**: {r.why}"
-                                                                          for r in verdict.remedies) + ".")
-        elif verdict.remedies:
-            buttons = st.columns(len(verdict.remedies) + 1)
-            for column, remedy in zip(buttons, verdict.remedies):
-                if column.button(remedy.label, key=f"gf.remedy.{k}.{remedy.label}", help=remedy.why,
+        offered = [name for name in verdict.remedies if apply_remedy(run.spec, name) is not None]
+        advice = [name for name in verdict.remedies if name not in offered]
+        if offered:
+            for column, name in zip(st.columns(len(offered) + 1), offered):
+                if column.button(REMEDIES[name].label, key=f"gf.remedy.{k}.{name}", help=REMEDIES[name].why,
                                  icon=":material/healing:"):
-                    apply_spec(remedy.apply(spec))
+                    apply(name)
+                    st.rerun()  # the whole page: the controls show the remedy, the run is rebuilt
+        if advice:
+            st.caption("Also worth trying by hand: " + "; ".join(f"**{REMEDIES[n].label}**: {REMEDIES[n].why}"
+                                                                 for n in advice) + ".")
     if not flow.steps:
-        st.info("Press Play or Step: the statistics start with the first update.", icon=":material/timeline:")
         return
-
     names = flow.names
     grads, weights, updates = (flow.series(n) for n in ("grad_norm", "weight_norm", "update_ratio"))
     left, middle, right = st.columns(3)
@@ -57,32 +65,33 @@ def flow_panel():
                "moves each layer's weights by roughly 0.1 % to 1 % per step. Far below, the "
                "layer has stopped learning; far above, training is unstable.")
     left, right = st.columns(2)
-    left.plotly_chart(layer_distributions(current_gradients(trainer), names, "Gradients of the last step"),
+    left.plotly_chart(layer_distributions(current_gradients(run.trainer), names, "Gradients of the last step"),
                       key="gf.grad_dist")
-    hidden = [u.name for u in units]
-    right.plotly_chart(layer_distributions([u.values for u in units], hidden, "Activations on the training set"),
-                       key="gf.act_dist")
+    right.plotly_chart(layer_distributions([u.values for u in units], [u.name for u in units],
+                                           "Activations on the training set"), key="gf.act_dist")
     relu = [u for u in units if not math.isnan(u.dead_share)]
     if relu:
         st.plotly_chart(layer_bars([u.name for u in relu], [u.dead_share for u in relu],
                                    "Dead ReLU units: never active on any training point"), key="gf.dead")
 
 
-flow_panel()
+live_panel(SLOT, flow_view, every=LIVE_SECONDS)
 
 st.subheader("Demonstration: ten sigmoid layers against ten ReLU layers")
 st.markdown("Two networks with ten hidden layers of 8 neurons learn the circle dataset for the same number of "
             "steps. One uses sigmoid with Xavier initialisation, the other ReLU with He initialisation. The chart "
             "shows each layer's mean gradient norm on a log scale.")
+memory = state.results(LAB.key)
 if st.button("Run the demonstration", icon=":material/play_circle:", key="gf.demo_run"):
     bar = st.progress(0.0, text="Training both networks…")
-    st.session_state["gf.demo"] = deep_net_comparison(steps=100, progress=bar.progress)
+    memory["demo"] = deep_net_comparison(steps=100, progress=bar.progress)
     bar.empty()
-if "gf.demo" in st.session_state:
-    profiles = st.session_state["gf.demo"]
+if "demo" in memory:
+    profiles = memory["demo"]
     st.plotly_chart(gradient_profile(profiles, "Mean gradient norm per layer, first hidden layer → output"),
                     key="gf.demo_chart")
     sigmoid, relu = profiles.values()
     st.caption(f"With sigmoid the first layer's gradient is {sigmoid[-1] / sigmoid[0]:,.0f}× smaller than the "
                f"output layer's; with ReLU and He it is {relu[-1] / relu[0]:.1f}×. The sigmoid's slope is at most "
                "¼, and backpropagation multiplies one such factor per layer.")
+finish(SLOT, LAB)

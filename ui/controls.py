@@ -1,0 +1,255 @@
+"""Controls drawn from a spec's field table: one widget per field, in its group, with its label, range and
+help. A hidden field (classroom mode) is not drawn; a locked one shows its value and cannot change.
+
+The spec is the source of truth: before a widget is drawn it is set to the slot's draft value, and its
+change goes back through ``state.propose`` (which validates, keeps the last valid spec and enforces
+locks). A control with a shape of its own (the hidden layers, the dataset with its upload, the seed,
+the Builder's layer list) is a function in ``CUSTOM``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import streamlit as st
+
+from dl_core import ACTIVATIONS, DATASETS, TASKS, LayerSpec, fields_of, losses_for
+from dl_core.data.tasks import is_upload
+from dl_core.specs.fields import Choice, Count, Custom, Field, Range, Several, Steps, Toggle
+from dl_core.specs.playground import MAX_HIDDEN_LAYERS, MAX_WIDTH
+from ui import state
+
+GROUP_ICONS = {"Data": ":material/scatter_plot:", "Task": ":material/dataset:", "Network": ":material/hub:",
+               "Training": ":material/model_training:", "View": ":material/visibility:"}
+
+
+def plain(text: str) -> str:
+    """Text shown as text: every character Markdown (or LaTeX, or HTML) would read is escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+def bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {plain(line)}" for line in lines)
+
+
+def _on_change(slot_name: str, f: Field, key: str, to_value: Callable[[Any], Any]) -> Callable[[], None]:
+    def changed() -> None:
+        current = state.current(slot_name)
+        state.propose(slot_name, f.set(current.draft, to_value(state.widget_value(key))))
+    return changed
+
+
+def _narrowed(f: Field, spec: Any) -> dict[str, str]:
+    """The options a choice offers for this spec: every loss fits some task, only some fit this one."""
+    options = dict(f.control.options)
+    if f.key == "loss":
+        fitting = losses_for(spec.n_classes(state.uploads()))
+        options = {name: label for name, label in options.items() if name in fitting}
+    return options
+
+
+def draw_field(slot_name: str, f: Field, where=None) -> None:
+    """One field's control, in ``where`` (default: the sidebar)."""
+    where = where or st.sidebar
+    room = state.classroom()
+    spec = state.current(slot_name).draft
+    if (room.applies_to(spec) and f.key in room.hide) or not f.applies(spec):
+        return
+    locked = room.applies_to(spec) and f.key in room.lock
+    help_text = f.help + (" Locked by your teacher's link." if locked else "")
+    control, value, key = f.control, f.get(spec), state.widget_key(slot_name, f.key)
+    if isinstance(control, Custom):
+        CUSTOM[control.name](slot_name, f, where, locked)
+        return
+    if isinstance(control, Choice):
+        options = _narrowed(f, spec)
+        state.set_widget(key, value if value in options else next(iter(options)))
+        where.selectbox(f.label, list(options), format_func=options.get, key=key, disabled=locked,
+                        help=help_text or None, on_change=_on_change(slot_name, f, key, lambda v: v))
+    elif isinstance(control, Steps):
+        values = sorted(set(control.values) | {value})
+        state.set_widget(key, value)
+        where.select_slider(f.label, values, key=key, disabled=locked, help=help_text or None,
+                            format_func=lambda v: f"{v:g}",
+                            on_change=_on_change(slot_name, f, key, lambda v: v))
+    elif isinstance(control, Range):
+        whole = isinstance(value, int)
+        cast = int if whole else float
+        state.set_widget(key, cast(value))
+        where.slider(f.label, cast(control.low), cast(control.high), step=cast(control.step), key=key,
+                     disabled=locked, help=help_text or None, on_change=_on_change(slot_name, f, key, cast))
+    elif isinstance(control, Count):
+        state.set_widget(key, int(value))
+        where.number_input(f.label, control.low, control.high, step=1, key=key, disabled=locked,
+                           help=help_text or None, on_change=_on_change(slot_name, f, key, int))
+    elif isinstance(control, Toggle):
+        state.set_widget(key, bool(value))
+        where.checkbox(f.label, key=key, disabled=locked, help=help_text or None,
+                       on_change=_on_change(slot_name, f, key, bool))
+    elif isinstance(control, Several):
+        state.set_widget(key, list(value))
+        where.pills(f.label, list(control.options), selection_mode="multi", format_func=control.options.get,
+                    key=key, disabled=locked, help=help_text or None,
+                    on_change=_on_change(slot_name, f, key, lambda v: tuple(v or ())))
+
+
+def sidebar_controls(slot_name: str, groups: tuple[str, ...] | None = None) -> None:
+    """Every field of the slot's spec, grouped under headings, in the sidebar. A field another lab edits in its
+    main area (the Builder's layers) is a link to that lab."""
+    from ui.registry import lab
+
+    spec = state.current(slot_name).draft
+    current_group = None
+    for f in fields_of(spec):
+        if groups is not None and f.group not in groups:
+            continue
+        if f.group != current_group:
+            st.sidebar.subheader(f.group, divider="gray")
+            current_group = f.group
+        edited_on = getattr(f.control, "edited_on", "")
+        if edited_on:
+            page = lab(edited_on)
+            if state.page() != edited_on:
+                st.sidebar.page_link(page.script, label=f"{f.label}: edit them on the {page.title} page",
+                                     icon=page.icon)
+            continue
+        draw_field(slot_name, f)
+
+
+def show_problems(slot_name: str, where=None) -> None:
+    """Why the draft cannot be trained (the last working network stays), and what a link could not have."""
+    where = where or st
+    current = state.current(slot_name)
+    if current.warnings:
+        where.warning("This link had settings that could not be used:\n\n" + bullets(current.warnings),
+                      icon=":material/warning:")
+    room = state.classroom()
+    if current.problems:
+        where.error("These settings can't be trained, so the last working network stays:\n\n"
+                    + bullets(current.problems), icon=":material/block:")
+    elif room.notice:
+        where.info(plain(room.notice), icon=":material/school:")
+
+
+# ---------------------------------------------------------------- controls of their own
+
+
+def _dataset(slot_name: str, f: Field, where, locked: bool) -> None:
+    """Classification or regression, then the dataset (or the learner's uploaded points)."""
+    spec = state.current(slot_name).draft
+    uploads = {name: data for name, data in state.uploads().items() if data.input_kind == "points"}
+    n_classes = spec.n_classes(state.uploads())
+    problem_key, dataset_key = state.widget_key(slot_name, "problem"), state.widget_key(slot_name, f.key)
+    state.set_widget(problem_key, "regression" if n_classes == 0 else "classification")
+
+    def choose(dataset: str) -> None:
+        state.propose(slot_name, state.current(slot_name).draft.with_dataset(dataset, state.uploads()))
+
+    def problem_changed() -> None:
+        regression = state.widget_value(problem_key) == "regression"
+        choose(next(n for n, i in DATASETS.items() if (i.n_classes == 0) == regression))
+
+    where.radio("Problem type", ["classification", "regression"], key=problem_key, horizontal=True,
+                disabled=locked, on_change=problem_changed,
+                help="Classify points into colours, or predict a number for each point.")
+    regression = n_classes == 0
+    names = [n for n, i in DATASETS.items() if (i.n_classes == 0) == regression]
+    names += [n for n, data in uploads.items() if (data.n_classes == 0) == regression]
+    labels = {n: (f"{DATASETS[n].label} ({DATASETS[n].n_classes} classes)" if DATASETS[n].n_classes
+                  else DATASETS[n].label) for n in names if n in DATASETS}
+    labels.update({n: f"Your points: {data.label}" for n, data in uploads.items() if n in names})
+    state.set_widget(dataset_key, spec.data.dataset if spec.data.dataset in names else names[0])
+    where.selectbox(f.label, names, format_func=labels.get, key=dataset_key, disabled=locked, help=f.help,
+                    on_change=lambda: choose(state.widget_value(dataset_key)))
+    if is_upload(spec.data.dataset) and spec.data.dataset not in uploads:
+        where.caption("The uploaded points are not in this session: upload the file again.")
+
+
+def _seed(slot_name: str, f: Field, where, locked: bool) -> None:
+    """The seed, and a button for new random data and initial weights."""
+    spec = state.current(slot_name).draft
+    value = f.get(spec)
+
+    def regenerate() -> None:
+        draft = state.current(slot_name).draft
+        state.propose(slot_name, f.set(draft, (f.get(draft) + 1) % 2**31))
+
+    left, right = where.columns([1, 1.4], vertical_alignment="bottom")
+    left.caption(f"Seed **{value}**")
+    right.button("New seed", icon=":material/casino:", key=state.widget_key(slot_name, "regenerate"),
+                 disabled=locked, on_click=regenerate, width="stretch",
+                 help="New random data and new initial weights: " + f.help)
+
+
+def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
+    """How many hidden layers, then each one's width and activation."""
+    spec = state.current(slot_name).draft
+    layers = list(f.get(spec))
+    count_key = state.widget_key(slot_name, "layers", "count")
+    state.set_widget(count_key, len(layers))
+
+    def set_layers(new: list[LayerSpec]) -> None:
+        state.propose(slot_name, f.set(state.current(slot_name).draft, tuple(new)))
+
+    def count_changed() -> None:
+        n = int(state.widget_value(count_key))
+        current = list(f.get(state.current(slot_name).draft))
+        last = current[-1] if current else LayerSpec()
+        set_layers((current + [last] * n)[:n])
+
+    where.number_input(f.label, 0, MAX_HIDDEN_LAYERS, step=1, key=count_key, disabled=locked, on_change=count_changed,
+                       help=f"0 gives a linear model; at most {MAX_HIDDEN_LAYERS}. " + f.help)
+    for i, layer in enumerate(layers):
+        width_key = state.widget_key(slot_name, "layers", i, "width")
+        act_key = state.widget_key(slot_name, "layers", i, "activation")
+        state.set_widget(width_key, layer.width)
+        state.set_widget(act_key, layer.activation)
+
+        def layer_changed(i: int = i, width_key: str = width_key, act_key: str = act_key) -> None:
+            current = list(f.get(state.current(slot_name).draft))
+            current[i] = LayerSpec(int(state.widget_value(width_key)), state.widget_value(act_key))
+            set_layers(current)
+
+        width_col, act_col = where.columns([1, 1.4])
+        width_col.number_input(f"Layer {i + 1} neurons", 1, MAX_WIDTH, step=1, key=width_key, disabled=locked,
+                               on_change=layer_changed)
+        act_col.selectbox(f"Layer {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
+                          format_func=lambda a: f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].formula}",
+                          on_change=layer_changed)
+
+
+def _task(slot_name: str, f: Field, where, locked: bool) -> None:
+    """The Builder's data: a new task brings a network that fits it (its first preset) and its loss."""
+    spec = state.current(slot_name).draft
+    tables = {name: data for name, data in state.uploads().items() if data.input_kind == "table"}
+    labels = {name: task.label for name, task in TASKS.items()}
+    labels.update({name: f"Your table: {data.label}" for name, data in tables.items()})
+    key = state.widget_key(slot_name, f.key)
+    state.set_widget(key, spec.task if spec.task in labels else next(iter(labels)))
+
+    def changed() -> None:
+        draft = state.current(slot_name).draft
+        state.propose(slot_name, draft.for_task(state.widget_value(key), uploads=state.uploads()))
+
+    where.selectbox(f.label, list(labels), format_func=labels.get, key=key, disabled=locked, help=f.help,
+                    on_change=changed)
+    shape = spec.shape(state.uploads()) if spec.task in labels else None
+    if shape is not None:
+        description = TASKS[spec.task].description if spec.task in TASKS else "The table you uploaded."
+        where.caption(f"{description} Input: {' × '.join(map(str, shape.input_shape))}.")
+
+
+def _builder_layers(slot_name: str, f: Field, where, locked: bool) -> None:
+    from ui.layer_editor import layer_editor
+
+    layer_editor(slot_name, f, where, locked)
+
+
+CUSTOM: dict[str, Callable[[str, Field, Any, bool], None]] = {
+    "dataset": _dataset,
+    "seed": _seed,
+    "hidden_layers": _hidden_layers,
+    "builder_layers": _builder_layers,
+    "task": _task,
+}

@@ -1,0 +1,57 @@
+"""The one registry of pages: ``app.py`` routes over it with ``st.navigation``, the home page lists it, and
+each page finds its own entry by key (never by position). A new lab is a page file plus one line here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Lab:
+    key: str
+    script: str  # the page file; its stem is its URL path (a cold deep link then opens it cleanly)
+    title: str
+    icon: str  # a Material Symbols name, bundled with Streamlit (no emoji font needed)
+    section: str
+    summary: str
+
+    @property
+    def url_path(self) -> str:
+        return Path(self.script).stem
+
+
+HOME = Lab("home", "pages/Home.py", "Home", ":material/home:", "", "What dl-lab is, and a map of the labs.")
+LABS: tuple[Lab, ...] = (
+    Lab("playground", "pages/Playground.py", "Playground", ":material/science:", "Labs",
+        "Train a small network on 2D points and watch the decision boundary and every neuron change as it "
+        "learns. Choose the data (or upload your own), input features, layers, activations, loss, optimiser "
+        "and regularisation; share the exact network as a link."),
+    Lab("builder", "pages/Builder.py", "Builder", ":material/construction:", "Labs",
+        "Stack layers (dense, convolution, pooling, normalisation, dropout, residual blocks, RNN, LSTM, GRU, "
+        "self-attention) and see each one's shape, parameters and cost; an impossible stack is refused with the "
+        "reason. Train on handwritten digits, sequences, tables (yours too) or 2D points."),
+    Lab("forward_backward", "pages/Forward_Backward.py", "Forward & Backward", ":material/swap_horiz:", "Labs",
+        "Follow one example through the network and back with the actual numbers: each layer's z = Σwx + b "
+        "and a = f(z), then the loss, and the chain rule layer by layer down to ∂L/∂W. Apply one optimiser "
+        "step and see which weights moved, and by how much."),
+    Lab("loss_landscape", "pages/Loss_Landscape.py", "Loss Landscape", ":material/landscape:", "Labs",
+        "See the terrain your own network's optimiser walks: the loss on a 2D slice through the weights "
+        "(filter-normalised directions), as contours and as a 3D surface; the optimiser's path on the plane "
+        "of its two main directions, growing as training runs; 1D slices; and the sharpness of the minimum."),
+    Lab("gradient_flow", "pages/Gradient_Flow.py", "Gradient Flow", ":material/waterfall_chart:", "Labs",
+        "Watch gradients travel back through each layer while training runs: their size, the weights' size, "
+        "how far each update moves them, dead ReLU units and saturated sigmoids. A health panel names what it "
+        "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click."),
+    Lab("compare", "pages/Compare.py", "Compare", ":material/compare_arrows:", "Labs",
+        "Train the same network twice from the same seed with one change (learning rate, activation, "
+        "optimiser, batch size, a layer…) and see the two side by side: curves overlaid, boundaries or "
+        "confusion matrices, final figures."),
+)
+
+
+def lab(key: str) -> Lab:
+    for entry in (HOME, *LABS):
+        if entry.key == key:
+            return entry
+    raise KeyError(key)

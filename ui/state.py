@@ -1,0 +1,255 @@
+"""The one home of session state. Every key this app keeps in ``st.session_state`` is named here, once;
+pages and tests ask these functions, never spell a key.
+
+The key names are public so that tests can read a session (``at.session_state[state.SLOTS]``) without
+spelling them. A *slot* holds one network a learner is working on ("playground": the 2D network the analysis labs
+share; "builder": the Builder's network; "compare.a"/"compare.b"; a lesson step's own): the draft
+spec the controls show, the last valid spec (what trains), and the live run. Runs live here, one per
+browser session, never in ``st.cache_resource``, which every user of the server would share.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import streamlit as st
+
+from dl_core import Data, Run, Spec, fields_of, follow, validate
+
+SLOTS = "slots"
+LIVE = "live"
+UPLOADS = "uploads"
+UPLOAD_SOURCES = "upload_sources"
+DRAWING = "drawing"
+CLASSROOM = "classroom"
+LAST_QUERY = "last_query"
+RESULTS = "results"
+CHOICES = "choices"
+PAGE = "page"
+ROUTED = "routed"
+WIDGET = "w."  # prefix of every widget key drawn from a field table
+
+
+@dataclass
+class Slot:
+    draft: Spec  # what the controls show; may be impossible
+    valid: Spec  # the last spec that could be built: what trains
+    problems: list[str] = field(default_factory=list)  # why the draft cannot be trained
+    warnings: list[str] = field(default_factory=list)  # what a link asked for and could not have
+
+
+@dataclass
+class Live:
+    run: Run
+    playing: bool = False
+    last_tick: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Classroom:
+    """A teacher's link: fields hidden, fields locked at the values the link gave them."""
+
+    kind: str = ""
+    hide: frozenset[str] = frozenset()
+    lock: frozenset[str] = frozenset()
+    locked: tuple[tuple[str, str], ...] = ()  # (key, value as the URL writes it)
+    notice: str = ""  # said once on the page: a link that was altered, a locked change refused
+
+    def locked_value(self, key: str) -> str | None:
+        return dict(self.locked).get(key)
+
+    def applies_to(self, spec: Spec) -> bool:
+        return self.kind == spec.kind
+
+
+def _store(name: str, make: Callable[[], Any]) -> Any:
+    if name not in st.session_state:
+        st.session_state[name] = make()
+    return st.session_state[name]
+
+
+# ---------------------------------------------------------------- specs
+
+
+def has_slot(name: str) -> bool:
+    return name in _store(SLOTS, dict)
+
+
+def slot(name: str, default: Callable[[], Spec]) -> Slot:
+    """The slot ``name``, created from ``default()`` the first time."""
+    slots = _store(SLOTS, dict)
+    if name not in slots:
+        spec = default()
+        slots[name] = Slot(spec, spec)
+    return slots[name]
+
+
+def current(name: str) -> Slot:
+    """A slot that exists (a page made it with ``slot`` earlier in this run or before)."""
+    return _store(SLOTS, dict)[name]
+
+
+def put(name: str, spec: Spec, warnings: list[str] | None = None) -> None:
+    """Replaces a slot's spec wholesale (a link, a preset, a remedy, an opened file), keeping its run if it can."""
+    spec = enforce_locks(spec)
+    problems = validate(spec, uploads())
+    slots = _store(SLOTS, dict)
+    valid = spec if not problems else (slots[name].valid if name in slots else spec)
+    slots[name] = Slot(spec, valid, problems, list(warnings or []))
+
+
+def propose(name: str, spec: Spec) -> list[str]:
+    """A change from the controls: the draft becomes ``spec``; it trains when valid, else the last valid spec
+    stays. Locked fields keep their locked values. Returns the problems ([] when it trains)."""
+    current = _store(SLOTS, dict)[name]
+    spec = enforce_locks(spec)
+    problems = validate(spec, uploads())
+    current.draft, current.problems = spec, problems
+    if not problems:
+        current.valid = spec
+        current.warnings = []
+    return problems
+
+
+# ---------------------------------------------------------------- runs
+
+
+def live(name: str) -> Live:
+    """This session's live run for a slot, following its valid spec (kept while only the training settings
+    change, rebuilt otherwise)."""
+    lives = _store(LIVE, dict)
+    spec = _store(SLOTS, dict)[name].valid
+    entry = lives.get(name)
+    if entry is None:
+        entry = lives[name] = Live(follow(None, spec, uploads()))
+    else:
+        run = follow(entry.run, spec, uploads())
+        if run is not entry.run:
+            entry.run, entry.playing = run, entry.playing and not run.trainer.diverged
+    return entry
+
+
+def reset(name: str) -> None:
+    entry = _store(LIVE, dict)[name]
+    entry.run, entry.playing = entry.run.fresh(), False
+
+
+def drop(name: str) -> None:
+    """Forgets a slot and its run (a comparison started afresh)."""
+    _store(SLOTS, dict).pop(name, None)
+    _store(LIVE, dict).pop(name, None)
+
+
+# ---------------------------------------------------------------- the learner's own data
+
+
+def uploads() -> dict[str, Data]:
+    return _store(UPLOADS, dict)
+
+
+def add_upload(data: Data, raw: bytes, label_mode: str) -> None:
+    """Keeps an uploaded file's data (and its bytes, for the exported script) in this session only."""
+    uploads()[data.name] = data
+    _store(UPLOAD_SOURCES, dict)[data.name] = (raw, label_mode)
+
+
+def upload_source(name: str) -> tuple[bytes, str] | None:
+    return _store(UPLOAD_SOURCES, dict).get(name)
+
+
+def drawing() -> np.ndarray | None:
+    """The last digit drawn on any page's pad, (32, 32) of 0/1."""
+    return st.session_state.get(DRAWING)
+
+
+def set_drawing(bitmap: np.ndarray | None) -> None:
+    st.session_state[DRAWING] = bitmap
+
+
+# ---------------------------------------------------------------- classroom mode and the URL
+
+
+def classroom() -> Classroom:
+    return st.session_state.get(CLASSROOM, Classroom())
+
+
+def set_classroom(room: Classroom) -> None:
+    st.session_state[CLASSROOM] = room
+
+
+def enforce_locks(spec: Spec) -> Spec:
+    """The spec with every locked field at its locked value: the server refuses a change, not only the widget."""
+    room = classroom()
+    if not room.lock or not room.applies_to(spec):
+        return spec
+    for f in fields_of(spec):
+        raw = room.locked_value(f.key)
+        if raw is not None and f.fmt(f.get(spec)) != raw:
+            value, problem = f.read(raw)
+            if not problem:
+                spec = f.set(spec, value)
+    return spec
+
+
+def last_query() -> dict[str, str] | None:
+    """The query this session last wrote into the URL: a different one was typed or followed."""
+    return st.session_state.get(LAST_QUERY)
+
+
+def set_last_query(query: dict[str, str]) -> None:
+    st.session_state[LAST_QUERY] = query
+
+
+# ---------------------------------------------------------------- what a page keeps between reruns
+
+
+def results(page: str) -> dict[str, Any]:
+    """A page's own results (a finished comparison, a demonstration), kept until the session ends."""
+    return _store(RESULTS, dict).setdefault(page, {})
+
+
+def choice(name: str, default: Any = None) -> Any:
+    """A page's remembered choice that is not part of any spec (which network a lab shows)."""
+    return _store(CHOICES, dict).get(name, default)
+
+
+def set_choice(name: str, value: Any) -> None:
+    _store(CHOICES, dict)[name] = value
+
+
+def routed() -> bool:
+    """Whether app.py's router has run in this session (see ui.page.leave_folder_mode)."""
+    return bool(st.session_state.get(ROUTED))
+
+
+def set_routed() -> None:
+    st.session_state[ROUTED] = True
+
+
+def page() -> str:
+    """The key of the lab this run draws (set by ``ui.page.setup_page``)."""
+    return st.session_state.get(PAGE, "")
+
+
+def set_page(key: str) -> None:
+    st.session_state[PAGE] = key
+
+
+# ---------------------------------------------------------------- widget keys
+
+
+def widget_key(slot_name: str, *parts: Any) -> str:
+    """The key of a widget that edits a slot's field (or a part of one, e.g. a layer's size)."""
+    return WIDGET + ".".join([slot_name, *map(str, parts)])
+
+
+def set_widget(key: str, value: Any) -> None:
+    """A widget shows ``value`` on this run (set before the widget is drawn; the spec is the source)."""
+    st.session_state[key] = value
+
+
+def widget_value(key: str, default: Any = None) -> Any:
+    return st.session_state.get(key, default)
