@@ -39,6 +39,11 @@ EVALUATION_WORK = Budget("the evaluation budget", 12e9, "multiply-adds", "use fe
 LANDSCAPE_WORK = Budget("the landscape budget", 60e9, "multiply-adds", "use a coarser grid, or a smaller network")
 SHARPNESS_WORK = Budget("the sharpness budget", 40e9, "multiply-adds", "use a smaller network")
 PROBE_WORK = Budget("the one-example budget", 2e9, "multiply-adds", "use a smaller network")
+ATTRIBUTION_WORK = Budget("the attribution budget", 20e9, "multiply-adds", "use fewer steps or samples, a larger "
+                          "window, stride or patch, fewer examples, or a smaller network")
+SANITY_WORK = Budget("the sanity-check budget", 40e9, "multiply-adds", "use a cheaper method (fewer steps or "
+                     "samples), or a smaller network")
+ATTACK_WORK = Budget("the adversarial budget", 40e9, "multiply-adds", "use fewer attack steps, or a smaller network")
 MAX_PARAMETERS = 200_000  # weights, their gradients and the optimiser's state stay a few MB per learner
 
 HVP_COST = 5  # one Hessian-vector product ≈ a forward pass, a backward pass and the backward of that
@@ -104,3 +109,30 @@ def sharpness_problem(work: Work, n_examples: int, iterations: int = SHARPNESS_I
 
 def probe_problem(work: Work, examples: int = 1) -> str | None:
     return over(PROBE_WORK, STEP_COST * examples * work.macs, "Following one example forward and back", work.largest)
+
+
+def attribution_problem(work: Work, passes: float, examples: int = 1, what: str = "This attribution") -> str | None:
+    """``passes``: forward-pass equivalents one example costs (a backward pass counts two)."""
+    return over(ATTRIBUTION_WORK, passes * examples * work.macs,
+                f"{what} ({passes:,.0f} passes through the network for each of {examples:,} example(s))",
+                work.largest)
+
+
+def sanity_problem(work: Work, passes: float, maps: int) -> str | None:
+    return over(SANITY_WORK, passes * maps * work.macs,
+                f"A sanity check of {maps} attribution maps ({passes:,.0f} passes each)", work.largest)
+
+
+def attack_problem(work: Work, examples: int, steps: int) -> str | None:
+    return over(ATTACK_WORK, (STEP_COST * steps + 1) * examples * work.macs,
+                f"Attacking {examples:,} examples with {steps} gradient step(s) each", work.largest)
+
+
+FRAME_WORK = Budget("the live-view budget", 1e9, "multiply-adds", "use a smaller network, a coarser map or fewer "
+                    "points: every redraw while training pays for this")
+
+
+def frame_problem(macs: float, what: str, largest: str = "") -> str | None:
+    """One redraw of a live view (a map of a network over the plane, decoded images, arrows): it is paid for
+    several times a second while a run plays."""
+    return over(FRAME_WORK, macs, what, largest)
