@@ -17,6 +17,7 @@ import torch
 
 from . import data as data_module
 from .data import csv as csv_module
+from .data import groups, scarce
 from .data import points as point_sets
 from .data import tasks
 from .nets import layers
@@ -24,6 +25,7 @@ from .nets.layers import LayerDef, Shape
 from .nets.mlp import ACTIVATIONS, INITS
 from .specs.builder import BuilderSpec
 from .trainer import Trainer
+from .transfer import SCRATCH, STARTS
 
 OPTIMIZER_CODE = {
     "sgd": "torch.optim.SGD(model.parameters(), lr={lr})",
@@ -54,8 +56,17 @@ TASK_SOURCES = {  # what each task's data function needs, besides DATA_SOURCES
     "wine": [tasks.wine],
     "sine": [tasks.sine],
     "first_symbol": [tasks.first_symbol],
+    "first_symbol_long": [tasks.first_symbol, tasks.first_symbol_long],
+    "digits_few": [scarce.few_digits_split, scarce.digit_data, scarce.digits_few],
+    "digits_few_augmented": [scarce.few_digits_split, scarce.digit_data, scarce.shifted, scarce.turned,
+                             scarce.augmented, scarce.digits_few_augmented],
+    "digits_5_9_few": [scarce.few_digits_split, scarce.digit_data, scarce.digits_5_9_few],
+    "groups_skewed": [groups.two_groups, groups.groups_skewed],
+    "groups_balanced": [groups.two_groups, groups.groups_balanced],
 }
-TASK_CONSTANTS = {"sine": ["SINE_STEPS"], "first_symbol": ["SYMBOLS", "SYMBOL_STEPS"]}
+TASK_CONSTANTS = {"sine": ["SINE_STEPS"], "first_symbol": ["SYMBOLS", "SYMBOL_STEPS"],
+                  "first_symbol_long": ["SYMBOLS", "SYMBOL_STEPS", "LONG_SYMBOL_STEPS"]}
+SKLEARN_LOADERS = ("load_digits", "load_wine")  # imported by a script whose data functions call them
 CSV_SOURCES = [data_module.DataError, csv_module.upload_name, csv_module._rows, csv_module._number,
                csv_module.read_csv, csv_module._scaled]
 CSV_CONSTANTS = ["MAX_CSV_BYTES", "MAX_ROWS", "MIN_ROWS", "MAX_COLUMNS", "MAX_CLASSES", "MISSING", "LABEL_NAMES",
@@ -159,11 +170,15 @@ def script(spec: BuilderSpec, steps: int = 500, uploads=None, csv_source: tuple[
                "l2": f"{t.reg_rate!r} * 0.5 * sum((w * w).sum() for w in weights)"}
     penalty_code = penalty[t.regularization] if t.reg_rate > 0 else "0.0"
     sources, make_data_call = _data_code(spec, csv_source)
-    needs_sklearn = spec.task in ("digits", "wine")
+    loaders = [name for name in SKLEARN_LOADERS if any(f"{name}(" in source for source in sources)]
+    needs_sklearn = bool(loaders)
+    start_note = "" if spec.start == SCRATCH else (  # the pretraining stays in dl-lab; its result travels as weights
+        f"\nIn dl-lab this network started from {STARTS[spec.start][0].lower()}{STARTS[spec.start][1:]}; this "
+        "script starts from random weights\nunless --weights gives it the file saved in dl-lab.")
     header = f'''"""{shape.label}: a network exported from dl-lab's Builder. Run: python network.py
 
 Needs torch and numpy{' and scikit-learn' if needs_sklearn else ''}. Optional arguments: --steps N (0: only evaluate),
---weights FILE (weights and optimiser state saved by dl-lab; they load with weights_only=True).
+--weights FILE (weights and optimiser state saved by dl-lab; they load with weights_only=True).{start_note}
 """
 
 from __future__ import annotations
@@ -181,7 +196,7 @@ import torch.nn.functional as F
 from torch import nn
 '''
     if needs_sklearn:
-        header += f"from sklearn.datasets import load_{spec.task}\n"
+        header += f"from sklearn.datasets import {', '.join(loaders)}\n"
     modules = [inspect.getsource(c) for c in (layers.Residual, layers.Recurrent, layers.SelfAttention,
                                               layers.LastStep)]
     init_call = f"\n    initialise(model, {spec.seed})" if spec.init != "default" else ""

@@ -30,6 +30,9 @@ class Data:
     input_kind: str  # "points" (2D), "image" (C, H, W), "sequence" (T, F), "table" (F,)
     feature_names: tuple[str, ...] = ()  # one per input column, for points and tables
     class_names: tuple[str, ...] = ()
+    train_groups: torch.Tensor | None = None  # (N,) which group each example belongs to, for data about groups
+    test_groups: torch.Tensor | None = None
+    group_names: tuple[str, ...] = ()
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -13,7 +13,9 @@ import numpy as np
 from sklearn.datasets import load_digits, load_wine
 
 from . import Data, DataError, make_data
+from .groups import groups_balanced, groups_skewed
 from .points import DATASETS
+from .scarce import digits_5_9_few, digits_few, digits_few_augmented
 
 Shape = tuple[int, ...]
 TRAIN_SHARE = 0.7
@@ -78,14 +80,23 @@ def sine(seed: int, n: int = 800) -> Data:
 SYMBOLS, SYMBOL_STEPS = 4, 12
 
 
-def first_symbol(seed: int, n: int = 1200) -> Data:
-    """Sequences of 12 random symbols (one-hot, 4 kinds): the answer is the first one. Only a network
-    that carries information across all the steps gets above chance (25 %)."""
+def first_symbol(seed: int, n: int = 1200, steps: int = SYMBOL_STEPS, name: str = "first_symbol") -> Data:
+    """Sequences of 12 (or ``steps``) random symbols (one-hot, 4 kinds): the answer is the first one. Only a
+    network that carries information across all the steps gets above chance (25 %)."""
     rng = np.random.default_rng(seed)
-    symbols = rng.integers(0, SYMBOLS, (n, SYMBOL_STEPS))
-    return make_data("first_symbol", "Remember the first symbol", np.eye(SYMBOLS)[symbols],
+    symbols = rng.integers(0, SYMBOLS, (n, steps))
+    label = "Remember the first symbol" if steps == SYMBOL_STEPS else f"Remember the first of {steps} symbols"
+    return make_data(name, label, np.eye(SYMBOLS)[symbols],
                      symbols[:, 0].astype(np.int64), SYMBOLS, "sequence", TRAIN_SHARE, np.random.default_rng(seed),
                      tuple(f"symbol {s}" for s in "ABCD"), tuple(f"symbol {s}" for s in "ABCD"))
+
+
+LONG_SYMBOL_STEPS = 30
+
+
+def first_symbol_long(seed: int) -> Data:
+    """The first-symbol task with 30 steps between the symbol and the answer."""
+    return first_symbol(seed, steps=LONG_SYMBOL_STEPS, name="first_symbol_long")
 
 
 TASKS: dict[str, Task] = {
@@ -99,6 +110,20 @@ TASKS: dict[str, Task] = {
         Task("first_symbol", "Remember the first symbol", "Which of 4 symbols opened a sequence of 12?",
              (SYMBOL_STEPS, SYMBOLS), SYMBOLS, 1200, first_symbol),
         Task("wine", "Wine (tabular)", "13 measurements of a wine; which of 3 cultivars?", (13,), 3, 178, wine),
+        Task("first_symbol_long", "Remember the first of 30 symbols", "The first-symbol task, 30 steps long.",
+             (LONG_SYMBOL_STEPS, SYMBOLS), SYMBOLS, 1200, first_symbol_long),
+        Task("digits_few", "20 digits of each kind", "Only 20 training images of each digit; 1,597 to test on.",
+             (1, 8, 8), 10, 1797, digits_few),
+        Task("digits_few_augmented", "20 digits of each kind, augmented", "The same 200 training digits, each "
+             "with 4 copies shifted one pixel and 2 turned 12°; the same test digits.", (1, 8, 8), 10, 2997,
+             digits_few_augmented),
+        Task("digits_5_9_few", "The digits 5–9, 10 of each", "Only 10 training images of each of the digits "
+             "5–9: a task for a network that learnt the digits 0–4 first.", (1, 8, 8), 5, 896, digits_5_9_few),
+        Task("groups_skewed", "Two groups, B rare in training", "Two measurements and a group; the groups follow "
+             "different rules, and group B is 2 % of the training set but half of the test set.", (3,), 2, 1000,
+             groups_skewed),
+        Task("groups_balanced", "Two groups, balanced", "The same two groups, half of the training set from each.",
+             (3,), 2, 1000, groups_balanced),
     )
 }
 

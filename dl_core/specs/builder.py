@@ -15,8 +15,9 @@ from ..data.tasks import POINT_SETS, TASKS, is_upload, task_shape
 from ..nets.layers import LAYERS, MAX_LAYERS, LayerDef, ShapeError, layer_problem, plan
 from ..nets.mlp import INITS
 from ..objective import LOSSES, losses_for, task_of
+from ..transfer import SCRATCH, STARTS, start_problem
 from . import budget
-from .fields import BadValue, Choice, Custom, Field, choice_field, number_field, parse_float, parse_int, shown
+from .fields import BadValue, Custom, Field, choice_field, number_field, parse_float, parse_int, parse_name, shown
 from .training import TrainSpec, speed_field, train_fields
 
 MAX_SEED = 2**31 - 1
@@ -52,12 +53,17 @@ class BuilderSpec:
     train: TrainSpec = field(default_factory=lambda: default_train(10))
     seed: int = 0
     view: BuilderView = field(default_factory=BuilderView)
+    start: str = SCRATCH  # random weights, or a source task in ``transfer.SOURCES`` whose weights it starts from
 
     def shape(self, uploads: Mapping[str, Data] | None = None):
         return task_shape(self.task, uploads)
 
+    def n_classes(self, uploads: Mapping[str, Data] | None = None) -> int:
+        return self.shape(uploads).n_classes
+
     def rebuild_key(self) -> tuple:
-        return (self.task, self.points, self.layers, self.init, self.train.loss, self.train.optimizer, self.seed)
+        return (self.task, self.points, self.layers, self.init, self.train.loss, self.train.optimizer, self.seed,
+                self.start)
 
     def for_task(self, task: str, layers: tuple[LayerDef, ...] | None = None,
                  uploads: Mapping[str, Data] | None = None) -> BuilderSpec:
@@ -97,7 +103,7 @@ class BuilderSpec:
             planned = self.planned(uploads)
         except ShapeError as error:
             return [str(error)]
-        problems = []
+        problems = [p for p in [start_problem(self.start, self.layers, shape.input_shape)] if p]
         one_value_each = any(p.layer.kind == "batchnorm" and (len(p.input) == 1 or p.input[1:] == (1, 1))
                              for p in planned)  # a batch of one has no spread to normalise by
         if self.train.batch_size < 2 and one_value_each:
@@ -112,6 +118,8 @@ class BuilderSpec:
             spec.shape(uploads)
         except DataError:
             spec = BuilderSpec(seed=self.seed)
+        if start_problem(spec.start, spec.layers, spec.shape(uploads).input_shape):
+            spec = replace(spec, start=SCRATCH)
         n_classes = spec.shape(uploads).n_classes
         if task_of(n_classes) not in LOSSES[spec.train.loss].tasks:
             spec = replace(spec, train=replace(spec.train, loss=default_train(n_classes).loss))
@@ -217,17 +225,21 @@ def _check_task(value: str) -> str | None:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("task", "Data", "task", lambda v: v.strip() if isinstance(v, str) else _bad("expected a task's name"),
-          _check_task, Choice({name: task.label for name, task in TASKS.items()}), "Task",
+    Field("task", "Data", "task", parse_name, _check_task, Custom("task"), "Task",
           "; ".join(f"{t.label}: {t.description}" for t in TASKS.values())),
-    choice_field("points", "Which points", "points", {name: DATASETS[name].label for name in POINT_SETS},
-                 "set of points", "Task", "For the 2D points task: which of the Playground's sets."),
-    Field("layers", "Layers", "layers", parse_layers, _check_layers, Custom("builder_layers"), "Network",
-          "The stack of layers, first to last; the output layer is added to fit the task.",
+    replace(choice_field("points", "Which points", "points", {name: DATASETS[name].label for name in POINT_SETS},
+                         "set of points", "Task", "For the 2D points task: which of the Playground's sets."),
+            applies=lambda spec: spec.task == "points"),
+    Field("layers", "Layers", "layers", parse_layers, _check_layers, Custom("builder_layers", edited_on="builder"),
+          "Network", "The stack of layers, first to last; the output layer is added to fit the task.",
           lambda v: ",".join(format_layer(layer) for layer in v), _layers_json),
     choice_field("init", "Initial weights", "init", BUILDER_INITS, "initialisation", "Network",
                  "How Linear and convolution weights start; biases start at 0. " +
                  "; ".join(f"{i.label}: {i.explanation}" for i in INITS.values())),
+    replace(choice_field("start", "Start from", "start", STARTS, "starting point", "Network",
+                         "Random weights, or the weights this same network learnt on another task (transfer "
+                         "learning): every layer but the output layer keeps them."),
+            applies=lambda spec: spec.task in TASKS and TASKS[spec.task].input_shape == (1, 8, 8)),
     *train_fields(),
     number_field("seed", "Seed", "seed", 0, MAX_SEED, Custom("seed"), "Training",
                  "One number decides the data's split, the initial weights and the order of the batches.", whole=True),

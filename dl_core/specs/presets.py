@@ -28,6 +28,11 @@ def _preset(name: str, label: str, task: str, layers: tuple[L, ...]) -> Preset:
     return Preset(name, label, BuilderSpec(task=task, layers=layers, train=default_train(TASKS[task].n_classes)))
 
 
+SMALL_CNN = (L("conv2d", 8), L("activation"), L("maxpool"), L("conv2d", 16), L("activation"), L("maxpool"),
+             L("flatten"))  # 16×2×2 features into the output layer: about 2,000 parameters
+TRANSFORMER = (L("linear", 16), L("attention", 2), L("residual", activation="gelu"), L("attention", 2), L("flatten"))
+GROUPS_MLP = (L("linear", 16), L("activation"), L("linear", 16), L("activation"))
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
@@ -39,12 +44,17 @@ PRESETS: dict[str, Preset] = {
         _preset("gru_sine", "GRU that continues a wave", "sine", (L("gru", 16), L("last_step"))),
         _preset("tabular", "MLP for tabular data", "wine", (L("linear", 32), L("activation"), L("dropout", rate=0.2),
                                                             L("linear", 16), L("activation"))),
-        _preset("transformer", "Tiny transformer encoder", "first_symbol", (
-            L("linear", 16), L("attention", 2), L("residual", activation="gelu"), L("attention", 2), L("flatten"))),
+        _preset("transformer", "Tiny transformer encoder", "first_symbol", TRANSFORMER),
         _preset("deep_plain", "Deep plain net (12 layers)", "points",
                 (L("linear", 16),) + (L("activation"), L("linear", 16)) * 11 + (L("activation"),)),
         _preset("deep_residual", "The same depth with residual blocks", "points",
                 (L("linear", 16), L("activation")) + (L("residual"),) * 6),
+        _preset("transformer_long", "Tiny transformer on 30 steps", "first_symbol_long", TRANSFORMER),
+        _preset("few_digits", "Small CNN, 20 digits of each kind", "digits_few", SMALL_CNN),
+        _preset("few_digits_augmented", "Small CNN, the same digits augmented", "digits_few_augmented", SMALL_CNN),
+        _preset("digits_5_9", "Small CNN for the digits 5–9", "digits_5_9_few", SMALL_CNN),
+        _preset("groups", "MLP on two groups", "groups_skewed", GROUPS_MLP),
+        _preset("groups_balanced", "MLP on two balanced groups", "groups_balanced", GROUPS_MLP),
     )
 }
 TABLE_PRESET = (L("linear", 32), L("activation"), L("linear", 16), L("activation"))  # for uploaded tables

@@ -127,3 +127,15 @@ def test_a_network_on_an_uploaded_table_carries_the_table(tmp_path):
     data = module["read_csv"](module["YOUR_CSV"].encode("utf-8"), "table", "auto", "your data")
     assert torch.equal(data.x_train, table.x_train) and torch.equal(data.y_test, table.y_test)
     assert "step 5:" in run_script(path, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("task", ["first_symbol_long", "digits_few", "digits_few_augmented", "digits_5_9_few",
+                                  "groups_skewed", "groups_balanced"])
+def test_the_lessons_tasks_export_the_same_data(task, tmp_path):
+    from dl_core.export import _data_code
+    from dl_core.specs.presets import first_preset_for
+
+    spec = replace(first_preset_for(task).spec, seed=3)
+    _, module = exported(spec, tmp_path)
+    data, mine = module[_data_code(spec, None)[1].split("(")[0]](spec.seed), task_data(task, spec.seed)
+    assert torch.equal(data.x_train, mine.x_train) and torch.equal(data.y_test, mine.y_test)
