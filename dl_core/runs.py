@@ -20,12 +20,14 @@ from .data.features import feature_labels, feature_matrix
 from .data.points import EXTENT, points_data
 from .data.tasks import is_upload, task_data, uploaded
 from .device import generator
+from .generative.runs import autoencoder_run, gan_run
 from .nets.layers import build
 from .nets.mlp import build_mlp, initialise
 from .objective import Objective, objective
 from .specs import BuilderSpec, PlaygroundSpec, Spec, validate
 from .specs.budget import Work
 from .trainer import Trainer
+from .transfer import SCRATCH, start_from
 
 P = TypeVar("P")
 Uploads = Mapping[str, Data]
@@ -125,6 +127,8 @@ def _builder(spec: BuilderSpec, uploads: Uploads, device: torch.device | None) -
     model = build(spec.layers, data.input_shape, goal.n_outputs, spec.seed)
     if spec.init != "default":
         initialise(model, spec.init, generator(spec.seed))
+    if spec.start != SCRATCH:
+        start_from(model, spec.start, spec.layers, spec.seed)
     trainer = Trainer(model, goal, data, spec.train, spec.seed, device)
     plane = _plane(data, lambda p: p) if data.input_kind == "points" and data.input_shape == (2,) else None
     return Run(spec, trainer, plane, uploads)
@@ -139,4 +143,6 @@ def _plane(points: Data, encode: Callable[[torch.Tensor], torch.Tensor]) -> Plan
 _MAKERS: dict[str, Callable[[Any, Uploads, torch.device | None], Run]] = {
     PlaygroundSpec.kind: _playground,
     BuilderSpec.kind: _builder,
+    "autoencoder": autoencoder_run,
+    "gan": gan_run,
 }

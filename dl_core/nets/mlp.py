@@ -182,12 +182,17 @@ def build_mlp(n_inputs: int, hidden: Sequence[tuple[int, str]], n_outputs: int,
 
 def weight_label(model: nn.Module, parameter: str) -> str:
     """A parameter's name as a learner reads it: hidden.0.linear.weight → layer 1; output.weight → output;
-    3.weight → layer 4 (Conv2d); 0.cell.weight_hh_l0 → layer 1 (LSTM) weight_hh_l0."""
+    3.weight → layer 4 (Conv2d); 0.cell.weight_hh_l0 → layer 1 (LSTM) weight_hh_l0; a named part keeps its
+    name: generator.net.0.weight → generator layer 1 (Linear)."""
     path, _, leaf = parameter.rpartition(".")
     if path == "output":
         return "output"
     if path.startswith("hidden."):
         return f"layer {int(path.split('.')[1]) + 1}"
+    head, _, rest = path.partition(".")
+    if head and not head.isdigit():  # a named part (a GAN's generator, an autoencoder's encoder)
+        inner = weight_label(model.get_submodule(head), f"{rest}.{leaf}" if rest else leaf)
+        return f"{head} {inner}"
     owner = model.get_submodule(path) if path else model
-    label = f"layer {int(path.split('.')[0]) + 1} ({type(owner).__name__})" if path else leaf
+    label = f"layer {int(head) + 1} ({type(owner).__name__})" if path else leaf
     return label if leaf == "weight" else f"{label} {leaf}"

@@ -51,7 +51,9 @@ class GradientFlow:
         if not self.sampling.due():
             return
         weights = self._weights()
-        self._grads = torch.stack([w.grad.norm() for w in weights]).cpu().numpy()
+        # a network not updated in this event (a GAN's other half) has no gradient: its norm is 0
+        self._grads = torch.stack([w.grad.norm() if w.grad is not None else torch.zeros((), device=w.device)
+                                   for w in weights]).cpu().numpy()
         self._before = [w.detach().clone() for w in weights]
 
     def _after_step(self, trainer: Trainer) -> None:
@@ -117,11 +119,12 @@ def _activation_outputs(trainer: Trainer) -> list[tuple[str, str, torch.Tensor]]
              for path, module in model.named_modules() if type(module) in kinds]
     try:
         model(trainer.x_train)
+    except NotImplementedError:  # a pair of networks with no forward of their own (a GAN): nothing to read
+        return []
     finally:
         for hook in hooks:
             hook.remove()  # every hook added here is removed again (tested)
-    return [(f"layer {int(path.split('.')[0]) + 1} ({type(m).__name__})", kinds[type(m)], out)
-            for path, m, out in seen]
+    return [(weight_label(model, f"{path}.weight"), kinds[type(m)], out) for path, m, out in seen]
 
 
 def units_first(a: torch.Tensor) -> torch.Tensor:

@@ -18,10 +18,11 @@ from typing import Any, Mapping, Union
 from ..data import Data
 from .builder import BuilderSpec
 from .fields import Field, shown
+from .generative import AutoencoderSpec, GanSpec
 from .playground import PlaygroundSpec
 
 Spec = Union[PlaygroundSpec, BuilderSpec]
-KINDS: dict[str, type] = {cls.kind: cls for cls in (PlaygroundSpec, BuilderSpec)}
+KINDS: dict[str, type] = {cls.kind: cls for cls in (PlaygroundSpec, BuilderSpec, AutoencoderSpec, GanSpec)}
 DEFAULT_KIND = "playground"
 CLASSROOM_KEYS = ("hide", "lock", "seal")  # URL keys of classroom mode, read by ``ui``; never fields
 MAX_JSON_BYTES = 64 * 1024
@@ -124,9 +125,10 @@ def from_json(text: str | bytes, uploads: Uploads | None = None) -> tuple[Spec |
         return None, ["The JSON is not an object of settings."]
     if isinstance(data.get("train"), dict):  # files saved before the field table: training settings nested
         data = {**{_TRAIN_NAMES[k]: v for k, v in data["train"].items() if k in _TRAIN_NAMES}, **data}
-    kind, warning = kind_in(data) if not isinstance(data.get("kind"), list) else (None, "Ignored kind: not a name.")
+    kind, warning = kind_in(data) if not isinstance(data.get("kind"), list) else \
+        (None, f"Ignored kind: not a name (choose from {', '.join(KINDS)}).")
     if warning:
-        return None, [warning.replace("Ignored ", "")]
+        return None, [warning.replace("Ignored kind", "Kind", 1)]
     spec, problems = KINDS[kind](), []
     for f in fields_of(kind):
         if f.key in data:
@@ -137,7 +139,7 @@ def from_json(text: str | bytes, uploads: Uploads | None = None) -> tuple[Spec |
                 spec = f.set(spec, value)
     if problems:
         return None, problems
-    combined = spec.problems(uploads)
+    combined = [p.rstrip(".") + "." for p in spec.problems(uploads)]
     return (None, combined) if combined else (spec, [])
 
 

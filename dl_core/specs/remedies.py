@@ -35,9 +35,14 @@ REMEDIES: dict[str, Remedy] = {
 
 
 def apply_remedy(spec: Any, name: str) -> Any | None:
-    """``spec`` with the remedy applied, or None when this kind of spec does not support it."""
-    if name == "smaller_lr":
-        return replace(spec, train=replace(spec.train, learning_rate=max(1e-5, spec.train.learning_rate / 10)))
-    if name == "clip":
-        return replace(spec, train=replace(spec.train, grad_clip=1.0))
-    return spec.remedy(name)
+    """``spec`` with the remedy applied, or None when this kind of spec does not support it. A kind's own
+    ``remedy`` is asked first; the training remedies fall back to the ``train`` part every trainable spec has."""
+    changed = spec.remedy(name)
+    if changed is not None or name not in ("smaller_lr", "clip"):
+        return changed
+    train = getattr(spec, "train", None)
+    if name == "smaller_lr" and hasattr(train, "learning_rate"):
+        return replace(spec, train=replace(train, learning_rate=max(1e-5, train.learning_rate / 10)))
+    if name == "clip" and hasattr(train, "grad_clip"):
+        return replace(spec, train=replace(train, grad_clip=1.0))
+    return None
