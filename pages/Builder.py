@@ -32,7 +32,9 @@ draft = state.current(SLOT).draft
 # ---------------------------------------------------------------- sidebar: task, presets, your table, training
 sidebar_controls(SLOT, groups=("Task",))
 preset_key = state.widget_key(SLOT, "preset")
-state.set_widget(preset_key, preset_named(draft) or CUSTOM)
+if state.choice(f"{SLOT}.preset_shown_for") != draft:  # the network changed: the box names it (or "your own")
+    state.set_widget(preset_key, preset_named(draft) or CUSTOM)
+    state.set_choice(f"{SLOT}.preset_shown_for", draft)
 chosen = st.sidebar.selectbox("Start from a preset", [CUSTOM, *PRESETS], key=preset_key,
                               format_func=lambda p: "Your own network" if p == CUSTOM
                               else f"{PRESETS[p].label} ({PRESETS[p].spec.shape().label})")
@@ -84,13 +86,15 @@ live = state.live(SLOT)
 with right.expander("Export or open a network", icon=":material/ios_share:"):
     run = live.run
     source = state.upload_source(spec.task) if is_upload(spec.task) else None
+    stem = "table" if is_upload(spec.task) else spec.task
     st.download_button("PyTorch script (.py)", lambda: script(spec, uploads=state.uploads(), csv_source=source),
-                       "network.py", "text/x-python", icon=":material/code:", on_click="ignore",
+                       f"{stem}_network.py", "text/x-python", icon=":material/code:", on_click="ignore",
                        help="Data, model, training loop and settings; needs no dl-lab.")
-    st.download_button("This network (.json)", to_json(spec), "network.json", "application/json",
+    st.download_button("This network (.json)", to_json(spec), f"{stem}_network.json", "application/json",
                        icon=":material/data_object:", on_click="ignore", help="Reopens the same build here.")
     st.download_button(f"Weights and optimiser state at step {run.trainer.step_count} (.pt)",
-                       lambda: weights_file(run.trainer), "weights.pt", icon=":material/save:", on_click="ignore",
+                       lambda: weights_file(run.trainer), f"{stem}_weights.pt", icon=":material/save:",
+                       on_click="ignore",
                        help="torch.load(path, weights_only=True); the script continues from them with --weights.")
     opened = st.file_uploader("Open a network (.json)", type=["json"], key=state.widget_key(SLOT, "open"))
     if opened is not None and state.choice(f"{SLOT}.opened") != opened.file_id:

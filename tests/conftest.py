@@ -6,6 +6,7 @@ import pytest
 import torch
 
 os.environ.setdefault("DL_LAB_DEVICE", "cpu")
+os.environ.setdefault("DL_LAB_SECRET", "a secret for the tests' teacher links")
 torch.set_num_threads(1)
 
 

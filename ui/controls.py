@@ -25,8 +25,12 @@ GROUP_ICONS = {"Data": ":material/scatter_plot:", "Task": ":material/dataset:", 
 
 
 def plain(text: str) -> str:
-    """Text shown as text: every character Markdown (or LaTeX, or HTML) would read is escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+    """Text shown as text in Markdown: the characters Markdown, Streamlit's colour and icon directives, LaTeX
+    and HTML would read are escaped, and a zero-width space breaks what would become a link (a URL, www., an
+    e-mail address), so a value from a link can never show a link, markup or a formula."""
+    text = re.sub(r"([\\`*_\[\]<>~$|#:])", r"\\\1", str(text))
+    text = re.sub(r"(?i)\b(www)\.", "\\1\u200b.", text)
+    return text.replace("\\://", "\\:\u200b//").replace("@", "@\u200b")
 
 
 def bullets(lines: list[str]) -> str:
@@ -52,11 +56,11 @@ def _narrowed(f: Field, spec: Any) -> dict[str, str]:
 def draw_field(slot_name: str, f: Field, where=None) -> None:
     """One field's control, in ``where`` (default: the sidebar)."""
     where = where or st.sidebar
-    room = state.classroom()
+    room = state.restrictions(slot_name)
     spec = state.current(slot_name).draft
-    if (room.applies_to(spec) and f.key in room.hide) or not f.applies(spec):
+    if f.key in room.hide or not f.applies(spec):
         return
-    locked = room.applies_to(spec) and f.key in room.lock
+    locked = f.key in room.lock
     help_text = f.help + (" Locked by your teacher's link." if locked else "")
     control, value, key = f.control, f.get(spec), state.widget_key(slot_name, f.key)
     if isinstance(control, Custom):

@@ -54,16 +54,20 @@ def buttons(slot_names: tuple[str, ...]) -> None:
         st.rerun()
 
 
-def tick(entry: state.Live, every: float) -> None:
-    """One tick of a playing run: the steps the clock says are due (bounded), then the divergence check."""
-    if not entry.playing:
+def tick(entries: list[state.Live], every: float) -> None:
+    """One tick of playing runs: the steps the clock says are due (bounded), the same number for every run
+    trained together, then the divergence check."""
+    if not entries[0].playing:
         return
     now = time.monotonic()
-    elapsed = min(max(now - entry.last_tick, every), MAX_CATCH_UP * every)
-    entry.last_tick = now
-    entry.run.trainer.step(max(1, round(entry.run.spec.view.speed * elapsed)))
-    if entry.run.trainer.diverged:
-        entry.playing = False
+    elapsed = min(max(now - entries[0].last_tick, every), MAX_CATCH_UP * every)
+    due = max(1, round(entries[0].run.spec.view.speed * elapsed))
+    for entry in entries:
+        entry.last_tick = now
+        entry.run.trainer.step(due)
+    if any(entry.run.trainer.diverged for entry in entries):
+        for entry in entries:
+            entry.playing = False
         st.rerun()
 
 
@@ -90,8 +94,7 @@ def live_panel(slot_names: str | tuple[str, ...], draw: Callable[..., None], eve
     def panel() -> None:
         buttons(names)
         entries = [state.live(name) for name in names]
-        for entry in entries:
-            tick(entry, every)
+        tick(entries, every)
         for label, entry in zip(labels or ("",) * len(entries), entries):
             if entry.run.trainer.diverged:
                 st.error(f"{label}: {entry.run.trainer.diverged}" if label else entry.run.trainer.diverged,

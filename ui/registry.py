@@ -43,6 +43,10 @@ LABS: tuple[Lab, ...] = (
         "Watch gradients travel back through each layer while training runs: their size, the weights' size, "
         "how far each update moves them, dead ReLU units and saturated sigmoids. A health panel names what it "
         "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click."),
+    Lab("attribution", "pages/Attribution.py", "Attribution", ":material/highlight:", "Labs",
+        "Which inputs made your network answer as it did: captum's methods (gradients, Integrated Gradients, "
+        "occlusion, Shapley, LIME, GradCAM…) on digits, points, tables and sequences. Then test the map with "
+        "sanity checks and faithfulness, fool the network with FGSM and PGD, and watch the map grow in training."),
     Lab("compare", "pages/Compare.py", "Compare", ":material/compare_arrows:", "Labs",
         "Train the same network twice from the same seed with one change (learning rate, activation, "
         "optimiser, batch size, a layer…) and see the two side by side: curves overlaid, boundaries or "

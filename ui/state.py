@@ -39,6 +39,7 @@ class Slot:
     valid: Spec  # the last spec that could be built: what trains
     problems: list[str] = field(default_factory=list)  # why the draft cannot be trained
     warnings: list[str] = field(default_factory=list)  # what a link asked for and could not have
+    room: Classroom | None = None  # this slot's own hidden and locked fields (a lesson's step)
 
 
 @dataclass
@@ -92,20 +93,31 @@ def current(name: str) -> Slot:
     return _store(SLOTS, dict)[name]
 
 
-def put(name: str, spec: Spec, warnings: list[str] | None = None) -> None:
-    """Replaces a slot's spec wholesale (a link, a preset, a remedy, an opened file), keeping its run if it can."""
-    spec = enforce_locks(spec)
-    problems = validate(spec, uploads())
+def put(name: str, spec: Spec, warnings: list[str] | None = None, room: Classroom | None = None) -> None:
+    """Replaces a slot's spec wholesale (a link, a preset, a remedy, an opened file), keeping its run if it can.
+    ``room`` hides and locks fields of this slot alone (a lesson's step); the locked values are the spec's."""
     slots = _store(SLOTS, dict)
+    room = room if room is not None else (slots[name].room if name in slots else None)
+    spec = enforce_locks(spec, room or classroom())
+    problems = validate(spec, uploads())
     valid = spec if not problems else (slots[name].valid if name in slots else spec)
-    slots[name] = Slot(spec, valid, problems, list(warnings or []))
+    slots[name] = Slot(spec, valid, problems, list(warnings or []), room)
+
+
+def restrictions(name: str) -> Classroom:
+    """What is hidden and locked in a slot: its own room (a lesson's step), else a teacher's link's."""
+    current = _store(SLOTS, dict)[name]
+    if current.room is not None:
+        return current.room
+    room = classroom()
+    return room if room.applies_to(current.draft) else Classroom()
 
 
 def propose(name: str, spec: Spec) -> list[str]:
     """A change from the controls: the draft becomes ``spec``; it trains when valid, else the last valid spec
     stays. Locked fields keep their locked values. Returns the problems ([] when it trains)."""
     current = _store(SLOTS, dict)[name]
-    spec = enforce_locks(spec)
+    spec = enforce_locks(spec, restrictions(name))
     problems = validate(spec, uploads())
     current.draft, current.problems = spec, problems
     if not problems:
@@ -180,9 +192,14 @@ def set_classroom(room: Classroom) -> None:
     st.session_state[CLASSROOM] = room
 
 
-def enforce_locks(spec: Spec) -> Spec:
+def locked_room(spec: Spec, hide: frozenset[str], lock: frozenset[str]) -> Classroom:
+    """A room that hides ``hide`` and locks ``lock`` at the values they have in ``spec``."""
+    locked = tuple(sorted((f.key, f.fmt(f.get(spec))) for f in fields_of(spec) if f.key in lock))
+    return Classroom(spec.kind, frozenset(hide), frozenset(lock), locked)
+
+
+def enforce_locks(spec: Spec, room: Classroom) -> Spec:
     """The spec with every locked field at its locked value: the server refuses a change, not only the widget."""
-    room = classroom()
     if not room.lock or not room.applies_to(spec):
         return spec
     for f in fields_of(spec):

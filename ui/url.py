@@ -89,7 +89,7 @@ def _locked(spec: Spec, lock: frozenset[str]) -> dict[str, str]:
 
 
 def _room(spec: Spec, hide: frozenset[str], lock: frozenset[str]) -> state.Classroom:
-    return state.Classroom(spec.kind, hide, lock, tuple(sorted(_locked(spec, lock).items())))
+    return state.locked_room(spec, hide, lock)
 
 
 def classroom_query(spec: Spec, hide: frozenset[str], lock: frozenset[str]) -> dict[str, str]:

@@ -1,84 +1,96 @@
 import json
 
-from conftest import open_page
+import numpy as np
+from conftest import assert_fine, click, open_page, results, run_of, spec_of, wkey
 
-PAGE = "pages/4_Forward_Backward.py"
+from dl_core import PRESETS, to_query
+from ui import state
+
+PAGE = "forward_backward"
 
 
 def latex(at) -> str:
     return " ".join(element.body for element in at.main.get("latex"))
 
 
-def test_forward_and_backward_of_a_training_point():
+def test_forward_and_backward_of_a_test_example():
     at = open_page(PAGE, {"layers": "3:tanh,2:relu", "dataset": "xor"})
-    assert not at.exception
     assert "\\tanh" in latex(at) and "\\frac{\\partial L}" in latex(at)
     at.select_slider(key="fb.forward_layer").set_value("layer 2 (relu)").run()
     assert "relu" in latex(at)
     at.select_slider(key="fb.backward_layer").set_value("layer 1 (tanh)").run()
     at.number_input(key="fb.backward_unit.0").set_value(3).run()
-    assert not at.exception and "z^{(1)}_{3}" in latex(at)
+    assert_fine(at)
+    assert "z^{(1)}_{3}" in latex(at)
+
+
+def test_examples_filtered_by_class_and_by_whether_the_network_is_right():
+    at = open_page(PAGE, {"dataset": "spiral"})
+    at.selectbox(key="fb.example.filter_class").set_value(1).run()
+    at.selectbox(key="fb.example.filter_right").set_value("wrong").run()
+    assert_fine(at)
+    run = run_of(at)
+    predicted, truth = (t.numpy() for t in run.trainer.predictions("test"))
+    shown = next(m.value for m in at.markdown if "target **" in m.value)
+    assert "target **1**" in shown
+    assert ((truth == 1) & (predicted != 1)).any()
 
 
 def test_a_point_of_my_own_and_a_tiny_net_with_every_number():
     at = open_page(PAGE, {"layers": "2:tanh"})
-    at.radio(key="fb.source").set_value("A point of my own").run()
-    at.number_input(key="fb.x1").set_value(2.5).run()
-    assert "Point (2.50, -1.00)" in " ".join(m.value for m in at.markdown)
+    at.radio(key="fb.example.source").set_value("A point of my own").run()
+    at.number_input(key="fb.example.x1").set_value(2.5).run()
+    assert "x₁ = **2.500**" in " ".join(m.value for m in at.markdown)
     charts = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
-    assert any(any("∂=" in a.get("text", "") for a in c["layout"].get("annotations", [])) for c in charts)
+    labels = [a.get("text", "") for c in charts for a in c["layout"].get("annotations", [])]
+    assert any("∂=" in text for text in labels)
+    assert all(len(text) < 40 for text in labels), "numbers on the diagram are rounded to be read"
 
 
-def test_a_big_net_offers_the_tiny_one():
-    at = open_page(PAGE, {"layers": "8:tanh,8:tanh"})
-    at.button(key="fb.tiny").click().run()
-    assert not at.exception
-    assert at.session_state["lab.spec"].model.hidden[0].width == 2
-
-
-def test_one_optimiser_step_moves_weights_and_the_counter():
+def test_one_optimiser_step_moves_weights_and_the_counter_at_once():
     at = open_page(PAGE, {"layers": "3:tanh", "lr": "0.3"})
-    at.button(key="fb.apply").click().run()
-    assert not at.exception
-    result = at.session_state["fb.step"]
+    click(at, "fb.apply")
+    result = results(at, PAGE)["step"]
     assert result.loss_after < result.loss_before
-    assert at.session_state["lab.run"].trainer.step_count == 1
+    assert run_of(at).trainer.step_count == 1
+    assert any("**Step 1**" in m.value for m in at.markdown), "the status line shows the new step"
     assert len(at.main.get("dataframe")) == 1
 
 
-def test_skip_connections_are_turned_off_before_the_formulas_are_shown():
+def test_a_network_with_skip_connections_is_shown_layer_by_layer():
     at = open_page(PAGE, {"layers": "3:tanh,3:tanh", "skip": "1"})
-    assert not at.exception and not at.main.get("latex")
-    at.button(key="fb.plain").click().run()
-    assert not at.session_state["lab.spec"].model.skip and at.main.get("latex")
+    assert spec_of(at).model.skip and "a^{(1)}" not in latex(at), "no a = f(z) formula: it would not hold"
+    assert any("shown as they are" in c.value for c in at.caption)
+    names = at.select_slider(key="fb.any_forward").options
+    assert any("Linear" in n for n in names) and any("Tanh" in n for n in names)
 
 
 def test_the_builders_network_forward_and_backward():
     at = open_page(PAGE)
-    at.radio(key="fb.network").set_value("The Builder's network").run()
-    assert not at.exception
-    assert "z_{1}[5,5]" in " ".join(e.body for e in at.main.get("latex"))  # the first convolution, mid-map
-    at.number_input(key="fb.bd_row").set_value(4).run()
-    assert "z_{1}[4,5]" in " ".join(e.body for e in at.main.get("latex"))
-    names = at.select_slider(key="fb.bd_forward").options
-    at.select_slider(key="fb.bd_forward").set_value(next(n for n in names if "Linear" in n)).run()
-    assert "\\sum_i w_{1i}" in " ".join(e.body for e in at.main.get("latex"))
-    at.select_slider(key="fb.bd_back").set_value(names[0]).run()
-    at.button(key="fb.bd.apply").click().run()
-    assert not at.exception
-    assert at.session_state["fb.bd.step"].loss_after < at.session_state["fb.bd.step"].loss_before
+    at.radio(key=wkey(PAGE, "network")).set_value("builder").run()
+    assert_fine(at)
+    assert "z_{1}[5,5]" in latex(at)  # the first convolution, mid-map
+    at.number_input(key="fb.any_row").set_value(4).run()
+    assert "z_{1}[4,5]" in latex(at)
+    names = at.select_slider(key="fb.any_forward").options
+    at.select_slider(key="fb.any_forward").set_value(next(n for n in names if "Linear" in n)).run()
+    assert "\\sum_i w_{1i}" in latex(at)
+    click(at, "fb.apply")
+    assert results(at, PAGE)["step"].loss_after < results(at, PAGE)["step"].loss_before
+    assert run_of(at, "builder").trainer.step_count == 1
 
 
 def test_the_digit_drawn_on_the_builder_page_is_an_example_here():
-    import numpy as np
+    at = open_page(PAGE, to_query(PRESETS["lenet"].spec))
+    at.session_state[state.DRAWING] = np.eye(32, dtype=np.float32)  # a diagonal stroke
+    at.radio(key="fb.example.source").set_value("A digit I draw").run()
+    at.selectbox(key="fb.example.meant").set_value(7).run()
+    assert_fine(at)
+    assert "target **7**" in " ".join(m.value for m in at.markdown)
 
-    at = open_page(PAGE)
-    at.session_state["bd.drawing"] = np.eye(32, dtype=np.float32)  # a diagonal stroke
-    at.radio(key="fb.network").set_value("The Builder's network").run()
-    at.radio(key="fb.bd_source").set_value("The digit you drew on the Builder page").run()
-    at.selectbox(key="fb.bd_meant").set_value(7).run()
-    assert not at.exception
-    assert "Target **7**" in " ".join(m.value for m in at.markdown)
-    names = at.select_slider(key="fb.bd_back").options
-    at.select_slider(key="fb.bd_back").set_value(next(n for n in names if "Linear" in n)).run()
-    assert "\\frac{\\partial L}{\\partial b_{1}}" in " ".join(e.body for e in at.main.get("latex"))
+
+def test_every_kind_of_builder_network_is_followed_through():
+    for name in ("lstm", "transformer", "gru_sine", "tabular"):
+        at = open_page(PAGE, to_query(PRESETS[name].spec))
+        assert not at.error, (name, [e.value for e in at.error])
+        assert at.select_slider(key="fb.any_forward").options, name

@@ -31,7 +31,10 @@ def test_gradient_flow_names_vanishing_gradients_and_applies_a_remedy(server, pa
     page.get_by_role("button", name="Use ReLU").click()
     page.wait_for_url(re.compile(r"layers=8%3Arelu"))
     page.get_by_role("button", name="Step", exact=True).click()
-    page.get_by_text(re.compile("^Healthy")).wait_for()
+    page.get_by_text(re.compile(r"^Step 25 ")).wait_for()
+    page.get_by_test_id("stAlert").first.wait_for()
+    verdicts = " ".join(alert.inner_text() for alert in page.get_by_test_id("stAlert").all())
+    assert "Vanishing" not in verdicts, verdicts
 
 
 def test_forward_backward_shows_the_numbers(server, page):
