@@ -3,8 +3,10 @@ each page finds its own entry by key (never by position). A new lab is a page fi
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,7 @@ class Lab:
     icon: str  # a Material Symbols name, bundled with Streamlit (no emoji font needed)
     section: str
     summary: str
+    view: str = ""  # the module whose show(slot) draws the lab for any slot (a lesson's step embeds it)
 
     @property
     def url_path(self) -> str:
@@ -26,23 +29,25 @@ LABS: tuple[Lab, ...] = (
     Lab("playground", "pages/Playground.py", "Playground", ":material/science:", "Labs",
         "Train a small network on 2D points and watch the decision boundary and every neuron change as it "
         "learns. Choose the data (or upload your own), input features, layers, activations, loss, optimiser "
-        "and regularisation; share the exact network as a link."),
+        "and regularisation; share the exact network as a link.", view="ui.labs.playground"),
     Lab("builder", "pages/Builder.py", "Builder", ":material/construction:", "Labs",
         "Stack layers (dense, convolution, pooling, normalisation, dropout, residual blocks, RNN, LSTM, GRU, "
         "self-attention) and see each one's shape, parameters and cost; an impossible stack is refused with the "
-        "reason. Train on handwritten digits, sequences, tables (yours too) or 2D points."),
+        "reason. Train on handwritten digits, sequences, tables (yours too) or 2D points.", view="ui.labs.builder"),
     Lab("forward_backward", "pages/Forward_Backward.py", "Forward & Backward", ":material/swap_horiz:", "Labs",
         "Follow one example through the network and back with the actual numbers: each layer's z = Σwx + b "
         "and a = f(z), then the loss, and the chain rule layer by layer down to ∂L/∂W. Apply one optimiser "
-        "step and see which weights moved, and by how much."),
+        "step and see which weights moved, and by how much.", view="ui.labs.forward_backward"),
     Lab("loss_landscape", "pages/Loss_Landscape.py", "Loss Landscape", ":material/landscape:", "Labs",
         "See the terrain your own network's optimiser walks: the loss on a 2D slice through the weights "
         "(filter-normalised directions), as contours and as a 3D surface; the optimiser's path on the plane "
-        "of its two main directions, growing as training runs; 1D slices; and the sharpness of the minimum."),
+        "of its two main directions, growing as training runs; 1D slices; and the sharpness of the minimum.",
+        view="ui.labs.loss_landscape"),
     Lab("gradient_flow", "pages/Gradient_Flow.py", "Gradient Flow", ":material/waterfall_chart:", "Labs",
         "Watch gradients travel back through each layer while training runs: their size, the weights' size, "
         "how far each update moves them, dead ReLU units and saturated sigmoids. A health panel names what it "
-        "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click."),
+        "sees (vanishing, exploding, dead, saturated) and applies a remedy in one click.",
+        view="ui.labs.gradient_flow"),
     Lab("attribution", "pages/Attribution.py", "Attribution", ":material/highlight:", "Labs",
         "Which inputs made your network answer as it did: captum's methods (gradients, Integrated Gradients, "
         "occlusion, Shapley, LIME, GradCAM…) on digits, points, tables and sequences. Then test the map with "
@@ -52,6 +57,11 @@ LABS: tuple[Lab, ...] = (
         "optimiser, batch size, a layer…) and see the two side by side: curves overlaid, boundaries or "
         "confusion matrices, final figures."),
 )
+
+
+def lab_view(key: str) -> Callable[[str], None]:
+    """The ``show(slot)`` of a lab that can be embedded (a lesson's step names the lab)."""
+    return importlib.import_module(lab(key).view).show
 
 
 def lab(key: str) -> Lab:

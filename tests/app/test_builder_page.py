@@ -85,7 +85,7 @@ def test_training_the_digits_cnn_raises_test_accuracy():
     trainer = run_of(at, S).trainer
     assert trainer.step_count == 100
     assert trainer.history.last("test_accuracy") > 0.8
-    assert any("Misclassified test digits" in m.value for m in at.markdown)
+    assert any("Misclassified test examples" in m.value for m in at.markdown)
 
 
 def test_a_drawn_digit_gets_a_prediction():

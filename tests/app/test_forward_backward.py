@@ -16,18 +16,18 @@ def latex(at) -> str:
 def test_forward_and_backward_of_a_test_example():
     at = open_page(PAGE, {"layers": "3:tanh,2:relu", "dataset": "xor"})
     assert "\\tanh" in latex(at) and "\\frac{\\partial L}" in latex(at)
-    at.select_slider(key="fb.forward_layer").set_value("layer 2 (relu)").run()
+    at.select_slider(key=wkey("playground", "forward_layer")).set_value("layer 2 (relu)").run()
     assert "relu" in latex(at)
-    at.select_slider(key="fb.backward_layer").set_value("layer 1 (tanh)").run()
-    at.number_input(key="fb.backward_unit.0").set_value(3).run()
+    at.select_slider(key=wkey("playground", "backward_layer")).set_value("layer 1 (tanh)").run()
+    at.number_input(key=wkey("playground", "backward_unit", 0)).set_value(3).run()
     assert_fine(at)
     assert "z^{(1)}_{3}" in latex(at)
 
 
 def test_examples_filtered_by_class_and_by_whether_the_network_is_right():
     at = open_page(PAGE, {"dataset": "spiral"})
-    at.selectbox(key="fb.example.filter_class").set_value(1).run()
-    at.selectbox(key="fb.example.filter_right").set_value("wrong").run()
+    at.selectbox(key=wkey("playground", "example") + ".filter_class").set_value(1).run()
+    at.selectbox(key=wkey("playground", "example") + ".filter_right").set_value("wrong").run()
     assert_fine(at)
     run = run_of(at)
     predicted, truth = (t.numpy() for t in run.trainer.predictions("test"))
@@ -38,8 +38,8 @@ def test_examples_filtered_by_class_and_by_whether_the_network_is_right():
 
 def test_a_point_of_my_own_and_a_tiny_net_with_every_number():
     at = open_page(PAGE, {"layers": "2:tanh"})
-    at.radio(key="fb.example.source").set_value("A point of my own").run()
-    at.number_input(key="fb.example.x1").set_value(2.5).run()
+    at.radio(key=wkey("playground", "example") + ".source").set_value("A point of my own").run()
+    at.number_input(key=wkey("playground", "example") + ".x1").set_value(2.5).run()
     assert "x₁ = **2.500**" in " ".join(m.value for m in at.markdown)
     charts = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
     labels = [a.get("text", "") for c in charts for a in c["layout"].get("annotations", [])]
@@ -49,8 +49,8 @@ def test_a_point_of_my_own_and_a_tiny_net_with_every_number():
 
 def test_one_optimiser_step_moves_weights_and_the_counter_at_once():
     at = open_page(PAGE, {"layers": "3:tanh", "lr": "0.3"})
-    click(at, "fb.apply")
-    result = results(at, PAGE)["step"]
+    click(at, wkey("playground", "apply"))
+    result = results(at, "forward_backward.playground")["step"]
     assert result.loss_after < result.loss_before
     assert run_of(at).trainer.step_count == 1
     assert any("**Step 1**" in m.value for m in at.markdown), "the status line shows the new step"
@@ -61,7 +61,7 @@ def test_a_network_with_skip_connections_is_shown_layer_by_layer():
     at = open_page(PAGE, {"layers": "3:tanh,3:tanh", "skip": "1"})
     assert spec_of(at).model.skip and "a^{(1)}" not in latex(at), "no a = f(z) formula: it would not hold"
     assert any("shown as they are" in c.value for c in at.caption)
-    names = at.select_slider(key="fb.any_forward").options
+    names = at.select_slider(key=wkey("playground", "any_forward")).options
     assert any("Linear" in n for n in names) and any("Tanh" in n for n in names)
 
 
@@ -70,21 +70,22 @@ def test_the_builders_network_forward_and_backward():
     at.radio(key=wkey(PAGE, "network")).set_value("builder").run()
     assert_fine(at)
     assert "z_{1}[5,5]" in latex(at)  # the first convolution, mid-map
-    at.number_input(key="fb.any_row").set_value(4).run()
+    at.number_input(key=wkey("builder", "any_row")).set_value(4).run()
     assert "z_{1}[4,5]" in latex(at)
-    names = at.select_slider(key="fb.any_forward").options
-    at.select_slider(key="fb.any_forward").set_value(next(n for n in names if "Linear" in n)).run()
+    names = at.select_slider(key=wkey("builder", "any_forward")).options
+    at.select_slider(key=wkey("builder", "any_forward")).set_value(next(n for n in names if "Linear" in n)).run()
     assert "\\sum_i w_{1i}" in latex(at)
-    click(at, "fb.apply")
-    assert results(at, PAGE)["step"].loss_after < results(at, PAGE)["step"].loss_before
+    click(at, wkey("builder", "apply"))
+    stepped = results(at, "forward_backward.builder")["step"]
+    assert stepped.loss_after < stepped.loss_before
     assert run_of(at, "builder").trainer.step_count == 1
 
 
 def test_the_digit_drawn_on_the_builder_page_is_an_example_here():
     at = open_page(PAGE, to_query(PRESETS["lenet"].spec))
     at.session_state[state.DRAWING] = np.eye(32, dtype=np.float32)  # a diagonal stroke
-    at.radio(key="fb.example.source").set_value("A digit I draw").run()
-    at.selectbox(key="fb.example.meant").set_value(7).run()
+    at.radio(key=wkey("builder", "example") + ".source").set_value("A digit I draw").run()
+    at.selectbox(key=wkey("builder", "example") + ".meant").set_value(7).run()
     assert_fine(at)
     assert "target **7**" in " ".join(m.value for m in at.markdown)
 
@@ -93,4 +94,4 @@ def test_every_kind_of_builder_network_is_followed_through():
     for name in ("lstm", "transformer", "gru_sine", "tabular"):
         at = open_page(PAGE, to_query(PRESETS[name].spec))
         assert not at.error, (name, [e.value for e in at.error])
-        assert at.select_slider(key="fb.any_forward").options, name
+        assert at.select_slider(key=wkey("builder", "any_forward")).options, name

@@ -44,25 +44,25 @@ def test_landscape_renders_a_trained_network_with_its_path():
 def test_sharpness_is_computed_when_asked():
     at = trained(LANDSCAPE, steps=1)
     assert not any("Sharpness" in m.label for m in at.main.get("metric"))
-    at.toggle(key="ls.sharp_on").set_value(True).run()
+    at.toggle(key=wkey("playground", "sharp_on")).set_value(True).run()
     assert_fine(at)
     assert any("Sharpness" in m.label for m in at.main.get("metric"))
 
 
 def test_grid_size_and_span_change_the_landscape():
     at = trained(LANDSCAPE, steps=1)
-    at.number_input(key="ls.resolution.fast").set_value(15).run()
-    at.select_slider(key="ls.span").set_value(0.25).run()
+    at.number_input(key=wkey("playground", "resolution", "fast")).set_value(15).run()
+    at.select_slider(key=wkey("playground", "span")).set_value(0.25).run()
     assert_fine(at)
     assert contour_size(at) == (15, 0.25)
 
 
 def test_an_over_limit_grid_is_refused_with_the_limit_named():
     at = trained(LANDSCAPE, steps=1)
-    at.number_input(key="ls.resolution.fast").set_value(101).run()
+    at.number_input(key=wkey("playground", "resolution", "fast")).set_value(101).run()
     assert_fine(at)
     assert f"the limit is {MAX_GRID_RESOLUTION}×{MAX_GRID_RESOLUTION}" in at.error[0].value
-    at.number_input(key="ls.resolution.fast").set_value(21).run()
+    at.number_input(key=wkey("playground", "resolution", "fast")).set_value(21).run()
     assert not at.error and contour_size(at)[0] == 21, "the session stays usable"
 
 
@@ -75,7 +75,7 @@ def test_an_over_budget_landscape_is_refused_with_the_budget_named():
 
 def test_remembered_weights_give_a_third_line():
     at = trained(LANDSCAPE, steps=1)
-    click(at, "ls.remember")
+    click(at, wkey("playground", "remember"))
     step(at)
     slices = next(json.loads(c.proto.spec) for c in at.main.get("plotly_chart")
                   if "lines through" in json.loads(c.proto.spec)["layout"]["title"]["text"])
@@ -85,9 +85,9 @@ def test_remembered_weights_give_a_third_line():
 
 def test_the_batch_size_experiment_runs():
     at = trained(LANDSCAPE, steps=1)
-    at.select_slider(key="ls.exp_steps").set_value(200).run()
-    click(at, "ls.compare")
-    assert set(results(at, LANDSCAPE)["minima"]) == {"batch 10", "batch 2000"}
+    at.select_slider(key=wkey("playground", "exp_steps")).set_value(200).run()
+    click(at, wkey("playground", "compare"))
+    assert set(results(at, "loss_landscape.playground")["minima"]) == {"batch 10", "batch 2000"}
 
 
 def test_the_landscape_follows_the_spec_of_a_shared_link():
@@ -115,8 +115,9 @@ def test_gradient_flow_renders_and_names_vanishing_gradients():
     step(at)
     assert "Vanishing gradients" in at.error[0].value
     assert len(at.main.get("plotly_chart")) >= 5
-    assert at.button(key="gf.remedy.0.skips") and at.button(key="gf.remedy.0.layer_norm")
-    click(at, "gf.remedy.0.relu")
+    assert at.button(key=wkey("playground", "remedy", 0, "skips"))
+    assert at.button(key=wkey("playground", "remedy", 0, "layer_norm"))
+    click(at, wkey("playground", "remedy", 0, "relu"))
     assert {layer.activation for layer in spec_of(at).model.hidden} == {"relu"}
     assert at.selectbox(key=wkey("playground", "layers", 0, "activation")).value == "relu", "the controls show it"
     step(at)
@@ -127,7 +128,7 @@ def test_a_remedy_keeps_the_other_settings():
     at = open_page(GRADFLOW, {"layers": "8:relu,8:relu", "lr": "10", "init": "large", "dataset": "plane",
                               "loss": "mse", "speed": "1000", "clip": "0"})
     step(at)
-    click(at, "gf.remedy.0.clip")
+    click(at, wkey("playground", "remedy", 0, "clip"))
     spec = spec_of(at)
     assert spec.train.grad_clip == 1.0 and spec.view.speed == 1000 and spec.train.learning_rate == 10
     assert at.query_params["clip"] == "1"
@@ -135,8 +136,8 @@ def test_a_remedy_keeps_the_other_settings():
 
 def test_gradient_flow_demonstration_runs():
     at = open_page(GRADFLOW)
-    click(at, "gf.demo_run")
-    sigmoid, relu = results(at, GRADFLOW)["demo"].values()
+    click(at, wkey("playground", "demo_run"))
+    sigmoid, relu = results(at, "gradient_flow.playground")["demo"].values()
     assert sigmoid[0] / sigmoid[-1] < 1e-3 < relu[0] / relu[-1]
 
 
@@ -150,8 +151,8 @@ def test_gradient_flow_of_the_builders_networks_offers_their_remedies():
     deep = open_page(GRADFLOW, to_query(PRESETS["deep_plain"].spec) | {"layers": layers, "lr": "0.1"})
     step(deep, "builder")
     assert "Vanishing gradients" in deep.error[0].value
-    assert deep.button(key="gf.remedy.0.he_init")
+    assert deep.button(key=wkey("builder", "remedy", 0, "he_init"))
     advice = " ".join(c.value for c in deep.caption)
     assert "Skip connections" in advice and "Layer normalisation" in advice, "what this network cannot take is advice"
-    click(deep, "gf.remedy.0.relu")
+    click(deep, wkey("builder", "remedy", 0, "relu"))
     assert {la.activation for la in spec_of(deep, "builder").layers if la.kind == "activation"} == {"relu"}

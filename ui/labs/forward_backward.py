@@ -1,5 +1,6 @@
-"""The views of the Forward & Backward lab: a plain MLP layer by layer with its formulas in numbers, and any
-network with every layer's output and gradient in its own shape (vectors, sequences, feature maps)."""
+"""The Forward & Backward lab's view: one example through the network and back. A plain MLP layer by layer
+with its formulas in numbers; any other network with every layer's output and gradient in its own shape
+(vectors, sequences, feature maps)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ import streamlit as st
 from dl_core import Run
 from dl_core.analyses.examples import Example
 from dl_core.analyses.worked_example import (
-    StepOnExample, backward_formula, conv_chain_rule, conv_formula, example_pass, forward_formula, linear_chain_rule,
-    linear_formula, step_on_example,
+    StepOnExample, backward_formula, conv_chain_rule, conv_formula, example_pass, explains_units, forward_formula,
+    linear_chain_rule, linear_formula, step_on_example,
 )
 from dl_core.observe.probe import probe
 from dl_core.viz.images import feature_maps
 from dl_core.viz.passes import every_number_diagram, matrix_heatmap, unit_bars
 from ui import state
+from ui.examples import pick_example
+from ui.live import live_panel
 
 TINY = 4  # networks with at most this many units a layer get the every-number diagram
-KEY = "fb"
 
 
 def _n(value: float) -> str:
@@ -26,8 +28,9 @@ def _n(value: float) -> str:
     return f"{value:.3g}"
 
 
-def mlp_view(run: Run, example: Example) -> None:
+def mlp_view(slot: str, run: Run, example: Example) -> None:
     """One example through a plain MLP: z = W·x + b and a = f(z) per layer, the chain rule back, one step."""
+    key = lambda *parts: state.widget_key(slot, *parts)  # noqa: E731
     ex = example_pass(run, example)
     st.markdown(", ".join(f"{n} = **{v:.3f}**" for n, v in zip(ex.feature_names, ex.features))
                 + f" · target **{ex.target:g}** · loss on this example **{ex.loss:.4f}**")
@@ -35,28 +38,28 @@ def mlp_view(run: Run, example: Example) -> None:
         ["Forward pass", "Backward pass", "Every number", "One optimiser step"])
     names = [layer.name for layer in ex.layers]
     with forward_tab:
-        chosen = st.select_slider("Layer", names, key=f"{KEY}.forward_layer")
+        chosen = st.select_slider("Layer", names, key=key("forward_layer"))
         k = names.index(chosen)
         layer = ex.layers[k]
-        unit = st.number_input("Unit", 1, len(layer.z), 1, key=f"{KEY}.forward_unit.{k}") - 1
+        unit = st.number_input("Unit", 1, len(layer.z), 1, key=key("forward_unit", k)) - 1
         for line in forward_formula(ex, k, unit):
             st.latex(line)
         bars = {"z (before f)": layer.z, "a = f(z)": layer.a} if layer.activation else {"z (raw output)": layer.z}
-        st.plotly_chart(unit_bars(bars, f"{chosen}: every unit", selected=unit), key=f"{KEY}.forward_bars")
+        st.plotly_chart(unit_bars(bars, f"{chosen}: every unit", selected=unit), key=key("forward_bars"))
     with backward_tab:
         chosen = st.select_slider("Layer (the backward pass starts at the output)", names[::-1],
-                                  key=f"{KEY}.backward_layer")
+                                  key=key("backward_layer"))
         k = names.index(chosen)
         layer = ex.layers[k]
-        unit = st.number_input("Unit", 1, len(layer.z), 1, key=f"{KEY}.backward_unit.{k}") - 1
+        unit = st.number_input("Unit", 1, len(layer.z), 1, key=key("backward_unit", k)) - 1
         for line in backward_formula(ex, k, unit):
             st.latex(line)
         left, right = st.columns(2)
         left.plotly_chart(unit_bars({"∂L/∂a": layer.grad_a, "f'(z)": layer.slope, "∂L/∂z": layer.grad_z}
                                     if layer.activation else {"∂L/∂z": layer.grad_z}, f"{chosen}: gradients per unit",
-                                    selected=unit), key=f"{KEY}.backward_bars")
+                                    selected=unit), key=key("backward_bars"))
         right.plotly_chart(matrix_heatmap(layer.grad_weight, "∂L/∂W = ∂L/∂z · xᵀ", "unit", "input"),
-                           key=f"{KEY}.grad_w")
+                           key=key("grad_w"))
     with numbers_tab:
         sizes = [len(ex.features)] + [len(layer.z) for layer in ex.layers]
         if max(sizes) <= TINY and len(ex.layers) <= 4:
@@ -66,19 +69,19 @@ def mlp_view(run: Run, example: Example) -> None:
             edge_text = [[[f"w={_n(w)}<br>∂={_n(g)}" for w, g in zip(w_row, g_row)]
                           for w_row, g_row in zip(layer.weight, layer.grad_weight)] for layer in ex.layers]
             st.plotly_chart(every_number_diagram(sizes, node_text, edge_text, [layer.weight for layer in ex.layers]),
-                            key=f"{KEY}.numbers")
+                            key=key("numbers"))
             st.caption("On each edge: its weight w and ∂L/∂w. On each unit: z, a = f(z), and ∂L/∂z.")
         else:
             st.info(f"Every number fits on the picture for networks of at most {TINY} units a layer and "
                     "three hidden layers: make this one smaller in the sidebar to see it.",
                     icon=":material/zoom_out_map:")
     with step_tab:
-        result = one_step(run, example)
+        result = one_step(slot, run, example)
         if result:
             columns = st.columns(min(3, len(result.moves)))
             for k, (name, delta) in enumerate(result.moves):
                 columns[k % len(columns)].plotly_chart(matrix_heatmap(delta, f"{name}: ΔW", "unit", "input"),
-                                                       key=f"{KEY}.delta.{k}")
+                                                       key=key("delta", k))
 
 
 def tensor_view(values: np.ndarray, title: str, key: str) -> None:
@@ -92,8 +95,9 @@ def tensor_view(values: np.ndarray, title: str, key: str) -> None:
     st.plotly_chart(figure, key=key)
 
 
-def any_network_view(run: Run, example: Example) -> None:
+def any_network_view(slot: str, run: Run, example: Example) -> None:
     """One example through any network: every layer's output and gradient, in its shape."""
+    key = lambda *parts: state.widget_key(slot, *parts)  # noqa: E731
     result = probe(run.model, run.objective.loss, example.x, example.target)
     st.markdown(f"{example.source.capitalize()} · target **{example.label:g}** · loss on this example "
                 f"**{result.loss:.4f}**")
@@ -101,47 +105,48 @@ def any_network_view(run: Run, example: Example) -> None:
     names = [f"{k + 1}. {layer.kind} ({layer.name})" for k, layer in enumerate(layers)]
     forward_tab, backward_tab, step_tab = st.tabs(["Forward pass", "Backward pass", "One optimiser step"])
     with forward_tab:
-        tensor_view(example.input, "The input", f"{KEY}.any_input")
-        chosen = st.select_slider("Layer", names, key=f"{KEY}.any_forward")
+        tensor_view(example.input, "The input", key("any_input"))
+        chosen = st.select_slider("Layer", names, key=key("any_forward"))
         layer = layers[names.index(chosen)]
         if layer.kind == "Linear":
-            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key=f"{KEY}.any_unit")) - 1
+            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key=key("any_unit"))) - 1
             st.latex(linear_formula(layer, unit))
         elif layer.kind == "Conv2d":
             c1, c2, c3 = st.columns(3)
-            channel = int(c1.number_input("Channel", 1, layer.output.shape[0], 1, key=f"{KEY}.any_channel")) - 1
+            channel = int(c1.number_input("Channel", 1, layer.output.shape[0], 1, key=key("any_channel"))) - 1
             height, width = layer.output.shape[1:]  # start in the middle, away from the zero padding
-            row = int(c2.number_input("Row", 1, height, height // 2 + 1, key=f"{KEY}.any_row")) - 1
-            column = int(c3.number_input("Column", 1, width, width // 2 + 1, key=f"{KEY}.any_column")) - 1
+            row = int(c2.number_input("Row", 1, height, height // 2 + 1, key=key("any_row"))) - 1
+            column = int(c3.number_input("Column", 1, width, width // 2 + 1, key=key("any_column"))) - 1
             st.latex(conv_formula(layer, channel, row, column))
-        tensor_view(layer.output.numpy(), f"{chosen}: its output", f"{KEY}.any_output")
+        tensor_view(layer.output.numpy(), f"{chosen}: its output", key("any_output"))
     with backward_tab:
-        chosen = st.select_slider("Layer (the backward pass starts at the output)", names[::-1], key=f"{KEY}.any_back")
+        chosen = st.select_slider("Layer (the backward pass starts at the output)", names[::-1], key=key("any_back"))
         layer = layers[names.index(chosen)]
         if layer.kind == "Linear":
-            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key=f"{KEY}.any_back_unit")) - 1
+            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key=key("any_back_unit"))) - 1
             for line in linear_chain_rule(layer, unit):
                 st.latex(line)
         elif layer.kind == "Conv2d":
-            channel = int(st.number_input("Channel", 1, layer.output.shape[0], 1, key=f"{KEY}.any_back_channel")) - 1
+            channel = int(st.number_input("Channel", 1, layer.output.shape[0], 1, key=key("any_back_channel"))) - 1
             st.latex(conv_chain_rule(layer, channel))
-        tensor_view(layer.grad_output.numpy(), f"∂L/∂(output of {chosen})", f"{KEY}.any_grad")
+        tensor_view(layer.grad_output.numpy(), f"∂L/∂(output of {chosen})", key("any_grad"))
         if layer.grad_weight is not None:
             grad = layer.grad_weight.numpy()
             st.plotly_chart(matrix_heatmap(grad.reshape(grad.shape[0], -1), "∂L/∂W (one row per output unit or "
-                                           "channel)", "out", "in"), key=f"{KEY}.any_grad_w")
+                                           "channel)", "out", "in"), key=key("any_grad_w"))
     with step_tab:
-        one_step(run, example)
+        one_step(slot, run, example)
 
 
-def one_step(run: Run, example: Example) -> StepOnExample | None:
+def one_step(slot: str, run: Run, example: Example) -> StepOnExample | None:
     """A button that applies one real optimiser step on the example; the loss before and after, and the
     weights that moved most. The page reruns, so the step counter shows the new step at once."""
+    key = lambda *parts: state.widget_key(slot, *parts)  # noqa: E731
     train = run.spec.train
     st.markdown(f"One step of **{train.optimizer}** with learning rate **{train.learning_rate:g}** on this example "
                 "alone. It is a real training step: the step counter moves.")
-    memory = state.results("forward_backward")
-    if st.button("Apply one optimiser step", icon=":material/footprint:", key=f"{KEY}.apply"):
+    memory = state.results(f"forward_backward.{slot}")
+    if st.button("Apply one optimiser step", icon=":material/footprint:", key=key("apply")):
         memory["step"] = step_on_example(run, example)
         st.rerun()
     result = memory.get("step")
@@ -151,3 +156,17 @@ def one_step(run: Run, example: Example) -> StepOnExample | None:
         st.dataframe({"weight": [name for name, _ in result.biggest],
                       "Δw": [f"{d:+.3g}" for _, d in result.biggest]}, hide_index=True)
     return result
+
+
+def show(slot: str) -> None:
+    """Play/Step/Reset to move the network on, the example picker, then the pass through this network."""
+    live_panel(slot, lambda run: None, every=0.5)
+    run = state.live(slot).run
+    st.subheader("The example")
+    example = pick_example(run, state.widget_key(slot, "example"))
+    if explains_units(run):
+        mlp_view(slot, run, example)
+    else:
+        st.caption("Each layer's values and gradients are shown as they are. (For a plain MLP on 2D points, each "
+                   "layer exactly a = f(W·x + b), every unit is written out in numbers.)")
+        any_network_view(slot, run, example)

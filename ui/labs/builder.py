@@ -1,0 +1,171 @@
+"""The Builder's view: the layer list beside its shapes and cost, export and open, live training with
+curves, a confusion matrix and the misclassified digits, and a pad to draw a digit on."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from dl_core import PRESETS, from_json, to_json
+from dl_core.analyses.examples import class_probabilities, from_drawing
+from dl_core.analyses.playground_pictures import confusion_figure, learning_curves
+from dl_core.data.tasks import is_upload
+from dl_core.export import script, weights_file
+from dl_core.nets.layers import LAYERS, ShapeError
+from dl_core.specs.budget import BYTES_PER_FLOAT, STEP_COST
+from dl_core.specs.presets import preset_named
+from dl_core.viz.images import image_grid
+from dl_core.viz.passes import unit_bars
+from ui import state
+from ui.components.drawing_pad import drawing_pad
+from ui.controls import bullets, draw_field, show_problems
+from ui.live import every_while_playing, live_panel
+from ui.uploads import upload_csv
+
+CUSTOM = "custom"
+
+
+def presets_and_uploads(slot: str, where) -> None:
+    """The preset box (it names the network loaded) and the learner's own table, in ``where``."""
+    draft = state.current(slot).draft
+    preset_key = state.widget_key(slot, "preset")
+    if state.choice(f"{slot}.preset_shown_for") != draft:  # the network changed: the box names it (or "your own")
+        state.set_widget(preset_key, preset_named(draft) or CUSTOM)
+        state.set_choice(f"{slot}.preset_shown_for", draft)
+    chosen = where.selectbox("Start from a preset", [CUSTOM, *PRESETS], key=preset_key,
+                             format_func=lambda p: "Your own network" if p == CUSTOM
+                             else f"{PRESETS[p].label} ({PRESETS[p].spec.shape().label})",
+                             help="A network that fits a task, to start from; Load replaces the layers.")
+    if chosen != CUSTOM and chosen != preset_named(draft) and where.button(
+            "Load this preset", icon=":material/download:", key=state.widget_key(slot, "load")):
+        state.propose(slot, draft.for_task(PRESETS[chosen].task, PRESETS[chosen].layers, state.uploads()))
+        st.rerun()
+    with where.expander("Your own table (CSV)", icon=":material/upload_file:"):
+        uploaded = upload_csv(slot, "table")
+        if uploaded and st.button("Train on this table", key=state.widget_key(slot, "use_upload")):
+            state.propose(slot, draft.for_task(uploaded, uploads=state.uploads()))
+            st.rerun()
+
+
+def layers_and_shapes(slot: str) -> tuple:
+    """The layer editor beside the table of shapes, parameters and multiply-adds; returns the right column."""
+    draft, spec = state.current(slot).draft, state.current(slot).valid
+    left, right = st.columns([1.25, 1])
+    with left:
+        st.subheader("Layers")
+        draw_field(slot, next(f for f in spec.FIELDS if f.key == "layers"), where=left)
+    show_problems(slot, where=left)
+    shown = draft if not state.current(slot).problems else spec
+    try:
+        planned, shape = shown.planned(state.uploads()), shown.shape(state.uploads())
+    except ShapeError:  # the draft is impossible: the valid spec's table is shown instead
+        shown = spec
+        planned, shape = shown.planned(state.uploads()), shown.shape(state.uploads())
+    with right:
+        st.subheader("Shapes" if shown is draft else "Shapes of the last network that worked")
+        st.dataframe({
+            "#": [str(p.index) for p in planned],
+            "layer": [LAYERS[p.layer.kind].label if p.index <= len(shown.layers) else "Output (Linear)"
+                      for p in planned],
+            "in": [" × ".join(map(str, p.input)) for p in planned],
+            "out": [" × ".join(map(str, p.output)) for p in planned],
+            "parameters": [p.parameters for p in planned],
+            "multiply-adds": [p.cost.macs for p in planned],
+        }, hide_index=True, width="stretch", height=35 * (len(planned) + 1) + 3,  # every row, no inner scrolling
+            column_config={"multiply-adds": st.column_config.NumberColumn(help="For one example's forward pass")})
+        work = shown.work(state.uploads())
+        batch = shown.train.batch_size
+        st.caption(f"Input {' × '.join(map(str, shape.input_shape))} · **{work.parameters:,} parameters** · "
+                   f"{work.macs:,} multiply-adds an example · one step on a batch of {batch:,}: "
+                   f"≈{STEP_COST * batch * work.macs / 1e6:,.1f} million multiply-adds and "
+                   f"{batch * work.stored * BYTES_PER_FLOAT * 2 / 2**20:,.1f} MB of kept values")
+    return right
+
+
+def export_and_open(slot: str, where) -> None:
+    """Downloads (a standalone script, the network's JSON, its weights) and opening a network from JSON."""
+    spec, run = state.current(slot).valid, state.live(slot).run
+    with where.expander("Export or open a network", icon=":material/ios_share:"):
+        source = state.upload_source(spec.task) if is_upload(spec.task) else None
+        stem = "table" if is_upload(spec.task) else spec.task
+        st.download_button("PyTorch script (.py)", lambda: script(spec, uploads=state.uploads(), csv_source=source),
+                           f"{stem}_network.py", "text/x-python", icon=":material/code:", on_click="ignore",
+                           help="Data, model, training loop and settings; needs no dl-lab.")
+        st.download_button("This network (.json)", to_json(spec), f"{stem}_network.json", "application/json",
+                           icon=":material/data_object:", on_click="ignore", help="Reopens the same build here.")
+        st.download_button(f"Weights and optimiser state at step {run.trainer.step_count} (.pt)",
+                           lambda: weights_file(run.trainer), f"{stem}_weights.pt", icon=":material/save:",
+                           on_click="ignore",
+                           help="torch.load(path, weights_only=True); the script continues from them with --weights.")
+        opened = st.file_uploader("Open a network (.json)", type=["json"], key=state.widget_key(slot, "open"))
+        if opened is not None and state.choice(f"{slot}.opened") != opened.file_id:
+            state.set_choice(f"{slot}.opened", opened.file_id)
+            loaded, problems = from_json(opened.getvalue(), state.uploads())
+            if loaded is None or loaded.kind != "builder":
+                state.set_choice(f"{slot}.open_problems", problems or ["This file holds a network of another lab."])
+            else:
+                state.set_choice(f"{slot}.open_problems", [])
+                state.put(slot, loaded)
+                st.rerun()
+        refused = state.choice(f"{slot}.open_problems", [])
+        if refused:
+            st.error("This file was not opened; the network you had stays:\n\n" + bullets(refused),
+                     icon=":material/block:")
+
+
+def training(slot: str) -> None:
+    """Live training; for images, the test examples the network gets wrong; curves and the confusion matrix."""
+
+    def draw(run) -> None:
+        if run.data.input_kind == "image":
+            predicted, truth = (t.cpu().numpy() for t in run.trainer.predictions("test"))
+            misclassified = np.flatnonzero(predicted != truth)
+            st.markdown(f"**Misclassified test examples**: {len(misclassified)} of {len(truth)}")
+            wrong = misclassified[:16]
+            if len(wrong):
+                st.plotly_chart(image_grid(run.trainer.x_test[wrong, 0].cpu().numpy(),
+                                           [f"{truth[k]} → {predicted[k]}" for k in wrong]),
+                                key=state.widget_key(slot, "wrong"))
+
+    live_panel(slot, draw)
+
+    @st.fragment(run_every=every_while_playing(slot, 1.0))
+    def progress_panel() -> None:
+        trainer = state.live(slot).run.trainer
+        curves, confusion = st.columns([1.6, 1])
+        curves.plotly_chart(learning_curves(trainer), key=state.widget_key(slot, "curves"))
+        if trainer.objective.is_classification:
+            confusion.plotly_chart(confusion_figure(trainer), key=state.widget_key(slot, "confusion"))
+
+    progress_panel()
+
+
+def digit_pad(slot: str) -> None:
+    """For networks on 8×8 digits: draw one and see what the network reads."""
+    run = state.live(slot).run
+    if run.data.input_shape != (1, 8, 8):
+        return
+    st.subheader("Draw a digit")
+    pad, seen, answer = st.columns([1.1, 0.8, 1.6])
+    with pad:
+        drawing = drawing_pad(state.widget_key(slot, "pad"))
+        st.caption("Draw with the mouse or a finger, as large as the pad. It becomes an 8×8 image the way the "
+                   "training digits were made: the inked cells of each 4×4 block counted.")
+    if drawing is None:
+        return
+    example = from_drawing(run, drawing, 0)
+    seen.plotly_chart(image_grid(example.input[0][None], ["what the network sees"], columns=1, height_per_row=220),
+                      key=state.widget_key(slot, "seen"))
+    probabilities = class_probabilities(run, example.x)[0]
+    best = int(probabilities.argmax())
+    answer.markdown(f"### It reads **{run.data.class_name(best)}** ({probabilities[best]:.0%} sure)")
+    answer.plotly_chart(unit_bars({"probability": probabilities}, "Probability of each class",
+                                  labels=[run.data.class_name(c) for c in range(len(probabilities))]),
+                        key=state.widget_key(slot, "probabilities"))
+
+
+def show(slot: str) -> None:
+    right = layers_and_shapes(slot)
+    export_and_open(slot, right)
+    training(slot)
+    digit_pad(slot)
