@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
+from .errors import Refusal
 from .analyses.metrics import METRICS, NAME, Metric, NotMeasurable, measure
 from .runs import Run
 from .specs import CLASSROOM_KEYS, KINDS, Spec, field_named, fields_of, from_query, validate
@@ -38,8 +39,8 @@ MEMBERSHIP = ("has", "lacks")  # for settings that are lists: input features, la
 ONE_OF = "in"  # for a setting that is one name or number: "task in digits_few,digits_few_augmented"
 FRONT_MATTER = {"title", "summary", "concepts", "prerequisites", "minutes"}
 
-# Which labs a step may open, and which kinds of network each takes. A lab the app does not have yet
-# (attribution, adversarial) may be named: its preset is checked all the same.
+# Which labs a step may open, and which kinds of network each takes. A lab whose view cannot be embedded in a
+# step yet may be named: its preset is checked all the same, and the Lessons page trains it in the kind's own lab.
 LABS: dict[str, tuple[str, ...]] = {
     "playground": ("playground",),
     "builder": ("builder",),
@@ -48,11 +49,10 @@ LABS: dict[str, tuple[str, ...]] = {
     "forward_backward": ("playground", "builder"),
     "compare": ("playground", "builder"),
     "attribution": ("builder",),
-    "adversarial": ("builder",),
 }
 
 
-class LessonError(ValueError):
+class LessonError(Refusal):
     """A problem in one lesson, with its folder's name and the line (1-based; 0 when it is about the folder)."""
 
     def __init__(self, lesson: str, line: int, message: str):

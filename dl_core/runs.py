@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .errors import Refusal
 from .data import Data
 from .data.features import feature_labels, feature_matrix
 from .data.points import EXTENT, points_data
@@ -33,7 +34,7 @@ P = TypeVar("P")
 Uploads = Mapping[str, Data]
 
 
-class InvalidSpec(ValueError):
+class InvalidSpec(Refusal):
     """A spec that cannot be built, with every problem in sentences a learner can act on."""
 
     def __init__(self, problems: list[str]):

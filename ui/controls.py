@@ -47,7 +47,7 @@ def _on_change(slot_name: str, f: Field, key: str, to_value: Callable[[Any], Any
 def _narrowed(f: Field, spec: Any) -> dict[str, str]:
     """The options a choice offers for this spec: every loss fits some task, only some fit this one."""
     options = dict(f.control.options)
-    if f.key == "loss":
+    if f.key == "loss" and hasattr(spec, "n_classes"):  # a generative spec's losses fit its one task
         fitting = losses_for(spec.n_classes(state.uploads()))
         options = {name: label for name, label in options.items() if name in fitting}
     return options
@@ -99,14 +99,24 @@ def draw_field(slot_name: str, f: Field, where=None) -> None:
 
 
 def sidebar_controls(slot_name: str, groups: tuple[str, ...] | None = None) -> None:
-    """Every field of the slot's spec, grouped under headings, in the sidebar. A field another lab edits in its
-    main area (the Builder's layers) is a link to that lab."""
+    """The slot's spec's fields, grouped under headings, in the sidebar: the few a beginner needs, and every
+    setting once the learner asks for it. A field another lab edits in its main area (the Builder's layers) is a
+    link to that lab."""
     from ui.registry import lab
 
     spec = state.current(slot_name).draft
+    fields = [f for f in fields_of(spec) if groups is None or f.group in groups]
+    every_key = state.widget_key(slot_name, "every_setting")
+    if any(f.advanced for f in fields_of(spec)) and (groups is None or "Training" in groups):
+        state.set_widget(every_key, bool(state.choice(every_key, False)))
+        st.sidebar.toggle("Every setting", key=every_key,
+                          on_change=lambda: state.set_choice(every_key, state.widget_value(every_key)),
+                          help="Show every setting of this network, not only the ones a first lesson needs.")
+    every = bool(state.choice(every_key, False))
+    locked = state.restrictions(slot_name).lock
     current_group = None
-    for f in fields_of(spec):
-        if groups is not None and f.group not in groups:
+    for f in fields:
+        if f.advanced and not every and f.key not in locked:  # a locked setting always shows its value
             continue
         if f.group != current_group:
             st.sidebar.subheader(f.group, divider="gray")
@@ -250,10 +260,67 @@ def _builder_layers(slot_name: str, f: Field, where, locked: bool) -> None:
     layer_editor(slot_name, f, where, locked)
 
 
+def _gan_layers(slot_name: str, f: Field, where, locked: bool) -> None:
+    """A GAN network's hidden layers (the generator's or the discriminator's): how many, then each one's width
+    and activation."""
+    from dl_core.specs.generative import MAX_GAN_LAYERS, MAX_GAN_WIDTH
+
+    layers = list(f.get(state.current(slot_name).draft))
+    count_key = state.widget_key(slot_name, f.key, "count")
+    state.set_widget(count_key, len(layers))
+    one = f.label.removesuffix("s")  # "Generator's layer"
+
+    def set_layers(new: list[LayerSpec]) -> None:
+        state.propose(slot_name, f.set(state.current(slot_name).draft, tuple(new)))
+
+    def count_changed() -> None:
+        n = int(state.widget_value(count_key))
+        current = list(f.get(state.current(slot_name).draft))
+        set_layers((current + [current[-1] if current else LayerSpec(32, "relu")] * n)[:n])
+
+    where.number_input(f.label, 0, MAX_GAN_LAYERS, step=1, key=count_key, disabled=locked, on_change=count_changed,
+                       help=f"How many hidden layers, 0 to {MAX_GAN_LAYERS} (0: a straight linear map). " + f.help)
+    for i, layer in enumerate(layers):
+        width_key, act_key = (state.widget_key(slot_name, f.key, i, part) for part in ("width", "activation"))
+        state.set_widget(width_key, layer.width)
+        state.set_widget(act_key, layer.activation)
+
+        def layer_changed(i: int = i, width_key: str = width_key, act_key: str = act_key) -> None:
+            current = list(f.get(state.current(slot_name).draft))
+            current[i] = LayerSpec(int(state.widget_value(width_key)), state.widget_value(act_key))
+            set_layers(current)
+
+        width_col, act_col = where.columns([1, 1.4])
+        width_col.number_input(f"{one} {i + 1} neurons", 1, MAX_GAN_WIDTH, step=1, key=width_key, disabled=locked,
+                               on_change=layer_changed, help=f"1 to {MAX_GAN_WIDTH} neurons.")
+        act_col.selectbox(f"{one} {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
+                          format_func=lambda a: f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].formula}",
+                          on_change=layer_changed, help="What each neuron of this layer applies to its sum.")
+
+
+def _gan_drawing(slot_name: str, f: Field, where, locked: bool) -> None:
+    """The GAN's own target: points drawn with the mouse on the plane, kept in the spec (and so in the link)."""
+    from dl_core.generative.targets import EXTENT, thin_drawing
+    from ui.components.plane_pad import drawn_points, plane_pad
+
+    key = state.widget_key(slot_name, f.key)
+
+    def drawn() -> None:
+        points = drawn_points(key)
+        if points is not None:
+            state.propose(slot_name, f.set(state.current(slot_name).draft, thin_drawing(points)))
+
+    where.caption(f"Draw your target on the plane: each stroke adds points, a click adds one. {f.help}")
+    with where:
+        plane_pad(key, f.get(state.current(slot_name).draft), EXTENT, drawn, locked)
+
+
 CUSTOM: dict[str, Callable[[str, Field, Any, bool], None]] = {
     "dataset": _dataset,
     "seed": _seed,
     "hidden_layers": _hidden_layers,
     "builder_layers": _builder_layers,
     "task": _task,
+    "gan_layers": _gan_layers,
+    "gan_drawing": _gan_drawing,
 }

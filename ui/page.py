@@ -10,14 +10,13 @@ from typing import Callable, TypeVar
 
 import streamlit as st
 
-from dl_core import DataError, InvalidSpec, OverBudget, ShapeError, describe, pick_device
-from dl_core.analyses.examples import NoExample
+from dl_core import describe, pick_device
+from dl_core.errors import Refusal
 from ui import state
 from ui.registry import HOME, LABS, Lab, lab
 
 LOG = logging.getLogger("dl_lab")
 F = TypeVar("F", bound=Callable)
-EXPECTED = (OverBudget, InvalidSpec, NoExample, DataError, ShapeError)  # refusals with a learner's message
 
 
 @st.cache_resource
@@ -33,7 +32,7 @@ def guarded(fn: F) -> F:
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except EXPECTED as error:
+        except Refusal as error:  # a budget, a limit, a field: its message is for the learner
             from ui.controls import plain
 
             st.error(plain(str(error)), icon=":material/block:")

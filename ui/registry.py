@@ -51,7 +51,8 @@ LABS: tuple[Lab, ...] = (
     Lab("attribution", "pages/Attribution.py", "Attribution", ":material/highlight:", "Labs",
         "Which inputs made your network answer as it did: captum's methods (gradients, Integrated Gradients, "
         "occlusion, Shapley, LIME, GradCAM…) on digits, points, tables and sequences. Then test the map with "
-        "sanity checks and faithfulness, fool the network with FGSM and PGD, and watch the map grow in training."),
+        "sanity checks and faithfulness, fool the network with FGSM and PGD, and watch the map grow in training.",
+        view="ui.labs.attribution"),
     Lab("compare", "pages/Compare.py", "Compare", ":material/compare_arrows:", "Labs",
         "Train the same network twice from the same seed with one change (learning rate, activation, "
         "optimiser, batch size, a layer…) and see the two side by side: curves overlaid, boundaries or "

@@ -28,7 +28,7 @@ def open_slot(page: Lab, kinds: tuple[str, ...] = ("playground",)) -> str:
     key = state.widget_key(page.key, "network")
     state.set_widget(key, chosen)
     room = state.classroom()
-    st.radio("Network", kinds, format_func=NETWORKS.get, key=key, horizontal=True,
+    st.radio("Network", kinds, format_func=lambda kind: NETWORKS.get(kind, KINDS[kind].label), key=key, horizontal=True,
              disabled=bool(room.lock) and room.kind in kinds,
              on_change=lambda: state.set_choice(choice_name, state.widget_value(key)))
     return state.choice(choice_name, kinds[0])

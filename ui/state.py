@@ -18,6 +18,7 @@ import numpy as np
 import streamlit as st
 
 from dl_core import Data, Run, Spec, fields_of, follow, validate
+from dl_core.analyses.live_frames import FrameLog
 
 SLOTS = "slots"
 LIVE = "live"
@@ -47,6 +48,7 @@ class Live:
     run: Run
     playing: bool = False
     last_tick: float = field(default_factory=time.monotonic)
+    frames: FrameLog = field(default_factory=FrameLog)  # what this browser's live view already has
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from captum.attr import (
 from scipy.ndimage import gaussian_filter
 from torch import nn
 
+from ..errors import Refusal
 from ..nets.mlp import weight_label
 from ..runs import Run
 from ..specs.budget import BYTES_PER_FLOAT, STEP_COST, STEP_MEMORY, OverBudget, attribution_problem
@@ -56,7 +57,7 @@ GRADIENT_SHAP_BASELINES = 16  # training examples drawn as GradientShap's distri
 MAX_ROWS = 4_096  # examples pushed through the network in one call (perturbations, path points)
 
 
-class AttributionError(ValueError):
+class AttributionError(Refusal):
     """A method, option, layer or class that this network cannot take; the message says which and why."""
 
 

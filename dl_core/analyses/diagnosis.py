@@ -36,7 +36,7 @@ def diagnose(flow: GradientFlow, units: list[UnitStats], diverged: bool = False)
     verdicts = []
     if grads is not None and len(grads) >= 2:
         first, last = grads[0], grads[-1]
-        if last > 0 and first / last < VANISHING_RATIO:
+        if math.isfinite(first) and math.isfinite(last) and last > 0 and first / last < VANISHING_RATIO:
             orders = math.log10(last / max(first, 1e-30))
             verdicts.append(Verdict(
                 "vanishing",

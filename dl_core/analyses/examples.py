@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..errors import Refusal
 from ..data.tasks import digit_from_drawing
 from ..runs import Run
 from ..trainer import evaluating
 
 
-class NoExample(ValueError):
+class NoExample(Refusal):
     """An example that this run cannot take (a point for a network that does not read points, …)."""
 
 

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..errors import Refusal
 from ..nets.layers import LayerDef
 from ..observe.gradients import unit_stats, weight_layers
 from ..runs import Run
@@ -30,7 +31,7 @@ UNIT_KINDS = ("linear", "rnn", "lstm", "gru")  # Builder layers whose size count
 NEAR_ZERO = 0.01  # a weight this small does (almost) nothing: what L1 regularisation drives weights to
 
 
-class NotMeasurable(ValueError):
+class NotMeasurable(Refusal):
     """A metric that means nothing for this run; the message says why, in a learner's words."""
 
 

@@ -15,6 +15,8 @@ import unicodedata
 
 import numpy as np
 
+from ..errors import Refusal
+
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed by children
 CODE_LENGTH = 6
 CLASS_NAME_MAX = 60
@@ -29,7 +31,7 @@ _CHECK = re.compile(r"[a-z0-9][a-z0-9_./-]*")
 _LINK_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~/?#&=%+,]+")
 
 
-class Refused(ValueError):
+class Refused(Refusal):
     """The board said no; the message is a sentence to show the learner or teacher as it is."""
 
 

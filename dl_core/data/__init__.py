@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..errors import Refusal
 
-class DataError(ValueError):
+
+class DataError(Refusal):
     """Data that cannot be used, with a message naming what is wrong (a row, a column, a limit)."""
 
 

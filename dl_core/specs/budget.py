@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import Refusal
+
 BYTES_PER_FLOAT = 4
 
 
-class OverBudget(ValueError):
+class OverBudget(Refusal):
     """A computation refused before it starts; the message names the budget and what to shrink."""
 
 
@@ -36,6 +38,9 @@ STEP_MEMORY = Budget("the training-step memory budget", 384 * 2**20, "bytes",
                      "backward pass)")
 EVALUATION_WORK = Budget("the evaluation budget", 12e9, "multiply-adds", "use fewer units, filters or layers: "
                          "the whole training and test set is evaluated after every burst of steps")
+EVALUATION_MEMORY = Budget("the evaluation memory budget", 256 * 2**20, "bytes", "use fewer filters, units or "
+                          "layers, or pool earlier: the whole data set passes through the network at once when it is "
+                          "evaluated, and Gradient Flow keeps every activation of the training set")
 LANDSCAPE_WORK = Budget("the landscape budget", 60e9, "multiply-adds", "use a coarser grid, or a smaller network")
 SHARPNESS_WORK = Budget("the sharpness budget", 40e9, "multiply-adds", "use a smaller network")
 PROBE_WORK = Budget("the one-example budget", 2e9, "multiply-adds", "use a smaller network")
@@ -89,6 +94,7 @@ def training_problems(work: Work, batch: int, n_examples: int) -> list[str]:
         (STEP_WORK, STEP_COST * batch * work.macs, f"One training step on a batch of {batch:,}"),
         (STEP_MEMORY, batch * work.stored * BYTES_PER_FLOAT * 2, f"One training step on a batch of {batch:,}"),
         (EVALUATION_WORK, n_examples * work.macs, f"Evaluating all {n_examples:,} examples"),
+        (EVALUATION_MEMORY, n_examples * work.stored * BYTES_PER_FLOAT, f"Evaluating all {n_examples:,} examples"),
     ):
         problem = over(budget, cost, what, work.largest)
         if problem:

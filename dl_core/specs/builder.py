@@ -245,4 +245,6 @@ FIELDS: tuple[Field, ...] = (
                  "One number decides the data's split, the initial weights and the order of the batches.", whole=True),
     speed_field(),
 )
+ADVANCED = ("init", "start", "reg", "rate", "clip", "seed")
+FIELDS = tuple(replace(f, advanced=f.key in ADVANCED) for f in FIELDS)
 BuilderSpec.FIELDS = FIELDS

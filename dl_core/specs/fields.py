@@ -162,6 +162,7 @@ class Field:
     fmt: Callable[[Any], str] = str  # the value as the URL writes it
     to_json: Callable[[Any], Any] = lambda v: v
     applies: Callable[[Any], bool] = lambda spec: True  # whether it means anything for this spec (else not drawn)
+    advanced: bool = False  # drawn once a learner asks for every setting (a beginner sees the few that matter first)
 
     def get(self, spec: Any) -> Any:
         value = spec

@@ -59,7 +59,7 @@ class ModelSpec:
 class ViewSpec:
     show_test: bool = False
     discretize: bool = False
-    speed: int = 250  # training steps a second while playing
+    speed: int = 1500  # training steps a second while playing (TensorFlow Playground: an epoch a frame)
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,35 @@ class PlaygroundSpec:
         if task_of(n_classes) not in LOSSES[moved.train.loss].tasks:
             moved = replace(moved, train=replace(moved.train, loss=losses_for(n_classes)[0]))
         return moved
+
+    def edited(self, edit: Any) -> PlaygroundSpec | None:
+        """This spec after an edit made on the network diagram (a value from the browser, so checked here):
+        {"op": "add_layer" | "remove_layer"}, {"op": "add_neuron" | "remove_neuron", "layer": 1-based},
+        {"op": "toggle_feature", "feature": name}. None for an edit that is not one of these or goes past a
+        limit."""
+        if not isinstance(edit, dict) or not isinstance(edit.get("op"), str):
+            return None
+        op, hidden = edit["op"], list(self.model.hidden)
+        if op == "add_layer" and len(hidden) < MAX_HIDDEN_LAYERS:
+            hidden.append(hidden[-1] if hidden else LayerSpec())
+        elif op == "remove_layer" and hidden:
+            hidden.pop()
+        elif op in ("add_neuron", "remove_neuron"):
+            layer = edit.get("layer")
+            if not isinstance(layer, int) or isinstance(layer, bool) or not 1 <= layer <= len(hidden):
+                return None
+            width = hidden[layer - 1].width + (1 if op == "add_neuron" else -1)
+            if not 1 <= width <= MAX_WIDTH:
+                return None
+            hidden[layer - 1] = LayerSpec(width, hidden[layer - 1].activation)
+        elif op == "toggle_feature" and edit.get("feature") in FEATURES:
+            chosen = set(self.model.features) ^ {edit["feature"]}
+            if not chosen:
+                return None
+            return replace(self, model=replace(self.model, features=tuple(f for f in FEATURES if f in chosen)))
+        else:
+            return None
+        return replace(self, model=replace(self.model, hidden=tuple(hidden)))
 
     def with_activation(self, activation: str) -> PlaygroundSpec:
         hidden = tuple(LayerSpec(layer.width, activation) for layer in self.model.hidden)
@@ -259,4 +288,6 @@ FIELDS: tuple[Field, ...] = (
     toggle_field("discretize", "Discretise output", "view.discretize", "View",
                  "Colour each region by the predicted class only, without confidence."),
 )
+ADVANCED = ("points", "seed", "dropout", "init", "norm", "skip", "loss", "optimizer", "clip", "test", "discretize")
+FIELDS = tuple(replace(f, advanced=f.key in ADVANCED) for f in FIELDS)
 PlaygroundSpec.FIELDS = FIELDS

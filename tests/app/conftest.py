@@ -60,7 +60,43 @@ def click(at: AppTest, key: str) -> AppTest:
 
 
 def step(at: AppTest, name: str = "playground") -> AppTest:
-    return click(at, wkey(name, "run", "step"))
+    """Step: the Streamlit button where a lab draws one, else the live view's own."""
+    try:
+        button = at.button(key=wkey(name, "run", "step"))
+    except KeyError:
+        return view_send(at, name, "command", "step")
+    button.click().run()
+    assert_fine(at)
+    return at
+
+
+def view_frames(at: AppTest) -> list[tuple[dict, dict]]:
+    """Every live view's latest frame on the page, decoded as the browser decodes it: (header, arrays)."""
+    from dl_core.analyses.live_frames import decode
+
+    frames = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if type(child).__name__ == "UnknownElement" and child.type == "bidi_component" and \
+                    child.proto.WhichOneof("data") == "bytes":
+                frames.append(decode(child.proto.bytes))
+            walk(child)
+
+    walk(at._tree)
+    return frames
+
+
+def view_send(at: AppTest, slot_name: str, name: str, value) -> AppTest:
+    """What the live view's own buttons and diagram send: one trigger value for one run."""
+    import uuid
+
+    key = wkey(slot_name, "live_view")
+    at.session_state[key] = {"selected": None, name: {"id": uuid.uuid4().hex, "value": value}}
+    at.run()
+    at.session_state[key] = {"selected": None}  # a trigger lasts one run
+    assert_fine(at)
+    return at
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def test_two_learning_rates_from_the_same_seed_side_by_side():
     assert a.spec.train.learning_rate == 0.03 and b.spec.train.learning_rate == 0.3
     assert all((p == q).all() for p, q in zip(a.model.parameters(), b.model.parameters())), "the same start"
     click(at, wkey(A, "run", "step"))
-    assert run_of(at, A).trainer.step_count == run_of(at, B).trainer.step_count == 25
+    assert run_of(at, A).trainer.step_count == run_of(at, B).trainer.step_count == 150
     assert run_of(at, A).trainer.history.last("train_loss") != run_of(at, B).trainer.history.last("train_loss")
     charts = [str(c.proto.spec) for c in at.main.get("plotly_chart")]
     boundaries = [c for c in charts if "run A" in c or "run B" in c]

@@ -80,7 +80,7 @@ def test_remembered_weights_give_a_third_line():
     slices = next(json.loads(c.proto.spec) for c in at.main.get("plotly_chart")
                   if "lines through" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     names = [trace["name"] for trace in slices["data"]]
-    assert any("remembered at step 25" in n for n in names) and len(names) == 3
+    assert any("remembered at step 150" in n for n in names) and len(names) == 3
 
 
 def test_the_batch_size_experiment_runs():
@@ -93,7 +93,7 @@ def test_the_batch_size_experiment_runs():
 def test_the_landscape_follows_the_spec_of_a_shared_link():
     at = trained(LANDSCAPE, {"dataset": "xor", "layers": "5:relu", "seed": "9"}, steps=2)
     assert spec_of(at).data.dataset == "xor"
-    assert run_of(at).probes["path"].steps[-1] == 50
+    assert run_of(at).probes["path"].steps[-1] == 300
 
 
 def test_the_landscape_of_the_builders_networks():

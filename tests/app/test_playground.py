@@ -1,11 +1,15 @@
 import pytest
-from conftest import assert_fine, click, open_page, run_of, spec_of, step, steps, wkey
+from conftest import assert_fine, click, open_page, run_of, spec_of, steps, view_frames, view_send, wkey
 
 from dl_core import LayerSpec, PlaygroundSpec, to_query
 from dl_core.specs.fields import Choice, Custom, Range, Several, Steps, Toggle
 
 S = "playground"
-K = 25  # Step trains a tenth of a second's worth at the default 250 steps a second
+K = 150  # Step trains a tenth of a second's worth at the default 1,500 steps a second
+
+
+def step(at):
+    return view_send(at, S, "command", "step")
 NEW_VALUES = {  # for every field drawn by a plain widget: a value other than the default
     "noise": 20, "train": 70, "points": 1000, "features": ["x1", "x2", "x1sq"], "dropout": 0.2, "init": "he",
     "norm": True, "skip": True, "loss": "mse", "optimizer": "adam", "lr": 0.1, "batch": 32, "reg": "l2",
@@ -27,9 +31,23 @@ def test_every_field_of_the_table_has_a_test_value():
     assert {f.key for f in PLAIN} == set(NEW_VALUES)
 
 
+def test_a_beginner_sees_the_few_settings_that_matter_and_every_one_when_asked(playground):
+    at = playground
+    shown = {w.key for w in at.sidebar.get("selectbox") + at.sidebar.get("select_slider") + at.sidebar.get("checkbox")}
+    assert wkey(S, "lr") in shown and wkey(S, "optimizer") not in shown and wkey(S, "norm") not in shown
+    every(at)
+    shown = {w.key for w in at.sidebar.get("selectbox") + at.sidebar.get("select_slider") + at.sidebar.get("checkbox")}
+    assert {wkey(S, "optimizer"), wkey(S, "norm"), wkey(S, "loss")} <= shown
+
+
+def every(at):
+    at.toggle(key=wkey(S, "every_setting")).set_value(True).run()
+    return at
+
+
 @pytest.mark.parametrize("f", PLAIN, ids=[f.key for f in PLAIN])
 def test_each_control_changes_the_spec_and_the_url(playground, f):
-    at = playground
+    at = every(playground)
     value = NEW_VALUES[f.key]
     expected = tuple(value) if isinstance(value, list) else value
     assert f.get(spec_of(at)) != expected
@@ -60,7 +78,7 @@ def test_problem_type_switches_to_a_regression_dataset_and_loss(playground):
 
 
 def test_a_new_seed_draws_new_data(playground):
-    at = playground
+    at = every(playground)
     before = run_of(at).trainer.x_train.clone()
     click(at, wkey(S, "regenerate"))
     assert spec_of(at).data.seed == 1 and at.query_params["seed"] == "1"
@@ -69,29 +87,62 @@ def test_a_new_seed_draws_new_data(playground):
 
 def test_playing_trains_by_the_clock_and_pause_stops(playground):
     at = playground
-    click(at, wkey(S, "run", "play"))  # Play reruns the page: the first tick
-    assert at.session_state["live"][S].playing and steps(at) >= K
+    view_send(at, S, "command", "play")
+    assert at.session_state["live"][S].playing and steps(at) >= 1
     before = steps(at)
     for _ in range(3):
         at.run()
-    assert steps(at) >= before + 3 * K, "every tick trains at least a tick's worth at the spec's speed"
-    click(at, wkey(S, "run", "pause"))
+    assert steps(at) >= before + 3 * 1500 // 30, "every tick trains at least a frame's worth at the spec's speed"
+    header, _ = view_frames(at)[0]
+    assert header["playing"] and header["step"] == steps(at)
+    view_send(at, S, "command", "pause")
     paused_at = steps(at)
     at.run()
     assert not at.session_state["live"][S].playing and steps(at) == paused_at
+    assert not view_frames(at)[0][0]["playing"]
 
 
 def test_step_and_reset(playground):
     at = playground
     step(at)
-    assert steps(at) == K
-    assert any(f"Step {K}" in m.value for m in at.markdown)
-    click(at, wkey(S, "run", "reset"))
+    assert steps(at) == K and view_frames(at)[0][0]["step"] == K
+    view_send(at, S, "command", "reset")
     assert steps(at) == 0
 
 
-def test_learning_rate_change_keeps_training_but_a_new_layer_resets_it(playground):
+def test_the_frame_carries_what_the_view_draws(playground):
     at = playground
+    step(at)
+    header, arrays = view_frames(at)[0]
+    run = run_of(at)
+    assert header["static"]["sizes"] == [2, 4, 2, 1] and len(header["static"]["points"]["train"]["x"]) == 250
+    assert arrays["output"].shape == (60, 60) and arrays["nodes_0"].shape == (4, 20, 20)
+    import numpy as np
+
+    np.testing.assert_allclose(arrays["w1"], run.model.linears[1].weight.detach().numpy())
+    assert header["test_loss"] == run.trainer.history.last("test_loss")
+    assert arrays["confusion"].sum() == 250
+
+
+def test_edits_on_the_diagram_change_the_network_and_the_controls(playground):
+    at = playground
+    view_send(at, S, "edit", {"op": "add_layer"})
+    assert [layer.width for layer in spec_of(at).model.hidden] == [4, 2, 2]
+    assert at.number_input(key=wkey(S, "layers", "count")).value == 3
+    view_send(at, S, "edit", {"op": "add_neuron", "layer": 1})
+    view_send(at, S, "edit", {"op": "toggle_feature", "feature": "x1sq"})
+    spec = spec_of(at)
+    assert spec.model.hidden[0].width == 5 and spec.model.features == ("x1", "x2", "x1sq")
+    assert view_frames(at)[0][0]["static"]["sizes"] == [3, 5, 2, 2, 1]
+    before = spec_of(at)
+    for hostile in ({"op": "add_neuron", "layer": 99}, {"op": "rm -rf"}, "add_layer", {"op": "toggle_feature",
+                                                                                         "feature": "<b>"}):
+        view_send(at, S, "edit", hostile)
+    assert spec_of(at) == before, "edits a browser could forge change nothing"
+
+
+def test_learning_rate_change_keeps_training_but_a_new_layer_resets_it(playground):
+    at = every(playground)
     step(at)
     at.select_slider(key=wkey(S, "lr")).set_value(0.3).run()
     assert steps(at) == K and run_of(at).trainer.optimizer.param_groups[0]["lr"] == 0.3
@@ -114,7 +165,7 @@ def test_a_bad_url_gives_a_warning_shown_as_text():
 def test_a_shared_link_reopens_the_same_state_and_the_share_box_gives_it():
     query = {"dataset": "spiral", "noise": "15", "layers": "6:relu,3:tanh", "optimizer": "adam", "lr": "0.01",
              "seed": "42", "features": "x1,x2,sinx1", "clip": "2"}
-    at = open_page(S, query)
+    at = every(open_page(S, query))
     spec = spec_of(at)
     assert spec.data.seed == 42 and spec.model.hidden == (LayerSpec(6, "relu"), LayerSpec(3, "tanh"))
     assert spec.train.grad_clip == 2.0, "every field travels, clipping too"
@@ -143,16 +194,21 @@ def test_an_oversized_network_is_refused_with_the_limit_named(playground):
 
 def test_divergence_is_shown_and_reset_recovers():
     at = open_page(S, {"dataset": "plane", "loss": "mse", "lr": "10", "init": "large", "layers": "8:relu,8:relu"})
-    click(at, wkey(S, "run", "play"))
-    assert "diverged" in at.error[0].value
-    assert not at.session_state["live"][S].playing and at.button(key=wkey(S, "run", "play")).disabled
-    click(at, wkey(S, "run", "reset"))
-    assert steps(at) == 0 and not at.button(key=wkey(S, "run", "play")).disabled
+    view_send(at, S, "command", "play")
+    at.run()
+    header, _ = view_frames(at)[0]
+    assert "diverged" in header["diverged"] and not at.session_state["live"][S].playing
+    view_send(at, S, "command", "reset")
+    assert steps(at) == 0 and not view_frames(at)[0][0]["diverged"]
 
 
 def test_a_click_on_a_neuron_shows_it_large(playground):
     at = playground
-    at.session_state[wkey(S, "network_view")] = {"selected": [1, 2]}
+    at.session_state[wkey(S, "live_view")] = {"selected": [1, 2]}
     at.run()
     assert_fine(at)
-    assert any("layer 1, neuron 3 (tanh)" in str(c.proto.spec) for c in at.main.get("plotly_chart"))
+    header, arrays = view_frames(at)[0]
+    assert header["selected"] == [1, 2] and arrays["selected"].shape == (60, 60)
+    at.session_state[wkey(S, "live_view")] = {"selected": ["<script>", 2]}
+    at.run()
+    assert "selected" not in view_frames(at)[0][0], "a forged selection is ignored"

@@ -1,7 +1,7 @@
 """A learner's own CSV file: good files train, bad ones are refused naming the row, the column or the limit."""
 
 import pytest
-from conftest import assert_fine, click, open_page, run_of, spec_of, wkey
+from conftest import assert_fine, click, open_page, run_of, spec_of, step, wkey
 
 from dl_core.data.csv import MAX_CSV_BYTES, MAX_ROWS
 
@@ -34,8 +34,8 @@ def test_points_uploaded_in_the_playground_train_there():
     assert spec.data.dataset.startswith("upload:") and spec.train.loss == "bce"
     run = run_of(at)
     assert run.plane is not None and len(run.trainer.y_train) + len(run.trainer.y_test) == 120
-    click(at, wkey("playground", "run", "step"))
-    assert run_of(at).trainer.step_count == 25
+    step(at)
+    assert run_of(at).trainer.step_count == 150
 
 
 def test_a_table_uploaded_in_the_builder_trains_there_and_exports_with_its_data():
@@ -44,7 +44,7 @@ def test_a_table_uploaded_in_the_builder_trains_there_and_exports_with_its_data(
     click(at, wkey("builder", "use_upload"))
     spec = spec_of(at, "builder")
     assert spec.task.startswith("upload:") and run_of(at, "builder").data.feature_names == ("length", "width", "height")
-    click(at, wkey("builder", "run", "step"))
+    step(at, "builder")
     assert run_of(at, "builder").trainer.step_count == 10
     assert any(b.label == "PyTorch script (.py)" for b in at.get("download_button"))
 
@@ -66,5 +66,5 @@ def test_bad_point_files_are_refused_with_the_reason_and_the_session_goes_on(raw
 
     assert plain(message) in " ".join(e.value for e in at.error)
     assert spec_of(at) == before
-    click(at, wkey("playground", "run", "step"))
-    assert run_of(at).trainer.step_count == 25
+    step(at)
+    assert run_of(at).trainer.step_count == 150

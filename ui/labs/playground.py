@@ -1,42 +1,62 @@
-"""The Playground's view: the network drawn neuron by neuron and the decision boundary, live; the curves
-and the confusion matrix below."""
+"""The Playground's view: one live view (the network drawn neuron by neuron, the output over the plane, the
+loss curves and the confusion matrix) repainted in the browser from compact frames, about 30 a second while
+playing; Play, Pause, Step, Reset and edits of the diagram are made in the view itself."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from dl_core.analyses.playground_pictures import confusion_figure, learning_curves, snapshot
+from dl_core.analyses.live_frames import playground_frame
 from ui import state
-from ui.components.network_view import clicked_neuron, network_view
-from ui.live import every_while_playing, live_panel
+from ui.components.live_view import live_view, selected_neuron, trigger
+from ui.live import steps_per_step_button, tick
+from ui.page import guarded
 
-CURVES_SECONDS = 1.0  # plotly charts are slow to rebuild: curves and the confusion matrix once a second
+FRAME_SECONDS = 1 / 30  # the live fragment's timer while playing; how much is learnt depends on the clock only
+
+
+def _command(slot: str, command: str) -> None:
+    entry = state.live(slot)
+    if command == "play" and not entry.run.trainer.diverged:
+        entry.playing, entry.last_tick = True, time.monotonic()
+    elif command == "pause":
+        entry.playing = False
+    elif command == "step" and not entry.run.trainer.diverged:
+        entry.run.trainer.step(steps_per_step_button(entry.run))
+    elif command == "reset":
+        state.reset(slot)
+
+
+def _edit(slot: str, edit: object) -> None:
+    changed = state.current(slot).draft.edited(edit)
+    if changed is not None:
+        state.propose(slot, changed)
 
 
 def show(slot: str) -> None:
-    view_key = state.widget_key(slot, "network_view")
+    key = state.widget_key(slot, "live_view")
+    entry = state.live(slot)
+    entry.frames.static_key = None  # a page run may mount the view afresh: its first frame carries everything
+    playing, drawn_spec = entry.playing, state.current(slot).valid
 
-    def draw(run) -> None:
-        picture = snapshot(run, clicked_neuron(view_key))
-        left, right = st.columns([1.25, 1])
-        with left:
-            network_view(picture.network, key=view_key)
-        with right:
-            st.plotly_chart(picture.boundary, key=state.widget_key(slot, "boundary"),
-                            config={"displayModeBar": False})
+    @st.fragment(run_every=FRAME_SECONDS if playing else None)
+    @guarded
+    def panel() -> None:
+        handled = state.live(slot).frames.extra
+        command, edit = trigger(key, "command", handled), trigger(key, "edit", handled)
+        if command:
+            _command(slot, command)
+        if edit:
+            _edit(slot, edit)
+        live = state.live(slot)
+        if live.playing != playing or state.current(slot).valid != drawn_spec:
+            st.rerun()  # Play/Pause start or stop the timer; an edit on the diagram redraws the controls too
+        tick([live], FRAME_SECONDS)
+        frame = playground_frame(live.run, live.frames, selected_neuron(key), live.playing, live.run.spec.view.speed)
+        live_view(frame, key)
 
-    live_panel(slot, draw)
-
-    @st.fragment(run_every=every_while_playing(slot, CURVES_SECONDS))
-    def progress_panel() -> None:
-        trainer = state.live(slot).run.trainer
-        curves, confusion = st.columns([1.6, 1])
-        curves.plotly_chart(learning_curves(trainer), key=state.widget_key(slot, "curves"),
-                            config={"displayModeBar": False})
-        if trainer.objective.is_classification:
-            confusion.plotly_chart(confusion_figure(trainer), key=state.widget_key(slot, "confusion"),
-                                   config={"displayModeBar": False})
-        with st.expander("The network in PyTorch terms"):
-            st.code(repr(trainer.model), language=None)
-
-    progress_panel()
+    panel()
+    with st.expander("The network in PyTorch terms"):
+        st.code(repr(state.live(slot).run.model), language=None)
