@@ -12,6 +12,8 @@ import csv
 import hashlib
 import io
 import math
+import re
+import unicodedata
 
 import numpy as np
 
@@ -32,6 +34,28 @@ TRAIN_SHARE = 0.7
 def upload_name(raw: bytes) -> str:
     """The name a session knows an upload by: its content's digest, so the same file is the same data."""
     return UPLOAD_PREFIX + hashlib.sha256(raw).hexdigest()[:12]
+
+
+_MARKUP = re.compile(r"[<>&\"'`\\]")  # plotly reads <b>, <a href=…> and entities in labels: names never carry them
+
+
+def _name(cell: str, limit: int = 30) -> str:
+    """A column or class name as the charts and the diagram may show it: no markup characters, no control or
+    direction-changing characters, spaces collapsed, at most ``limit`` characters."""
+    kept = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in cell)
+    return " ".join(_MARKUP.sub("", kept).split())[:limit]
+
+
+def _unique(names: list[str], fallback: str) -> list[str]:
+    """Names made distinct (two cells that differed only in markup would otherwise read the same); an empty
+    one becomes ``fallback`` and its place."""
+    seen: dict[str, int] = {}
+    out = []
+    for k, n in enumerate(names):
+        n = n or f"{fallback} {k + 1}"
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -84,7 +108,7 @@ def read_csv(raw: bytes, purpose: str = "table", label: str = "auto", name: str 
     # a header names columns: some cell of the first row is text where the row below holds a number
     has_header = len(rows) > 1 and any(_number(top) is None and _number(below) is not None
                                        for top, below in zip(rows[0], rows[1]))
-    header = [cell.strip()[:30] or f"column {k + 1}" for k, cell in enumerate(rows[0])] if has_header \
+    header = _unique([_name(cell) for cell in rows[0]], "column") if has_header \
         else [f"column {k + 1}" for k in range(width)]
     body = rows[1:] if has_header else rows
     first_line = 2 if has_header else 1
@@ -106,7 +130,7 @@ def read_csv(raw: bytes, purpose: str = "table", label: str = "auto", name: str 
                 raise DataError(f"row {r + first_line}, column '{header[k]}' is empty: fill in or remove the row")
             value = _number(cell)
             if value is None:
-                raise DataError(f"row {r + first_line}, column '{header[k]}' holds '{cell[:20]}', not a number")
+                raise DataError(f"row {r + first_line}, column '{header[k]}' holds '{_name(cell, 20)}', not a number")
             x[r, c] = value
     labels = [row[target].strip() for row in body]
     for r, value in enumerate(labels):
@@ -118,7 +142,7 @@ def read_csv(raw: bytes, purpose: str = "table", label: str = "auto", name: str 
     as_class = label == "class" or (label == "auto" and (not all_numbers or few_whole))
     if label == "number" and not all_numbers:
         bad = next(r for r, v in enumerate(numbers) if v is None)
-        raise DataError(f"row {bad + first_line}: the label '{labels[bad][:20]}' is not a number")
+        raise DataError(f"row {bad + first_line}: the label '{_name(labels[bad], 20)}' is not a number")
     if as_class:
         names = sorted(set(labels), key=lambda v: (float(v) if all_numbers else 0, v))
         if len(names) < 2:
@@ -128,7 +152,7 @@ def read_csv(raw: bytes, purpose: str = "table", label: str = "auto", name: str 
                             "number)")
         index = {n: k for k, n in enumerate(names)}
         y = np.array([index[v] for v in labels], dtype=np.int64)
-        n_classes, class_names = len(names), tuple(n[:30] for n in names)
+        n_classes, class_names = len(names), tuple(_unique([_name(n) for n in names], "class"))
     else:
         y = np.array(numbers, dtype=np.float64)
         n_classes, class_names = 0, ()
@@ -136,7 +160,8 @@ def read_csv(raw: bytes, purpose: str = "table", label: str = "auto", name: str 
     if not n_classes:
         y = _scaled(y[:, None], purpose)[:, 0] if purpose == "points" else (y - y.mean()) / (y.std() or 1.0)
     kind = "points" if purpose == "points" else "table"
-    return make_data(upload_name(raw), name[:40], x.astype(np.float32), y.astype(np.float32) if not n_classes else y,
+    return make_data(upload_name(raw), _name(name, 40) or "your data", x.astype(np.float32),
+                     y.astype(np.float32) if not n_classes else y,
                      n_classes, kind, TRAIN_SHARE, np.random.default_rng(0),
                      tuple(header[k] for k in inputs), class_names)
 

@@ -76,3 +76,21 @@ def test_an_uploaded_table_trains_in_the_builder_and_uploaded_points_in_the_play
     problems = validate(playground)
     assert "upload the CSV file again" in problems[0], "a link to uploaded data opened elsewhere says so"
     np.testing.assert_array_equal(run.plane.train[0], run.data.x_train.numpy())
+
+
+def test_column_and_class_names_lose_markup_and_control_characters_and_stay_distinct():
+    """Plotly renders <b>, <a href=…> and entities in axis and legend labels, and the diagram draws names on a
+    canvas: a name from a file is cut down to plain text, and two that differed only in markup stay apart."""
+    lines = ['<b>x</b>,"<a href=\'http://e.vil\'>y</a>",\u202eclass\x07']
+    lines += [f"{r % 5},{r % 3},{'<i>a</i>' if r % 2 else '&lt;i&gt;a'}" for r in range(30)]
+    data = read_csv("\n".join(lines).encode(), name="<script>alert(1)</script>.csv")
+    assert data.feature_names == ("bx/b", "a href=http://e.vily/a")
+    assert data.class_names == ("lt;igt;a", "ia/i")
+    for text in data.feature_names + data.class_names + (data.label,):
+        assert not set(text) & set("<>&\"'`\\") and text.isprintable()
+    assert data.n_classes == 2
+
+
+def test_a_header_of_names_that_clean_to_the_same_text_gets_numbered():
+    raw = "\n".join(["<a>,a,label"] + [f"{r},{r % 4},{r % 2}" for r in range(20)]).encode()
+    assert read_csv(raw).feature_names == ("a", "a (2)")
