@@ -2,7 +2,8 @@
 
 Pure results, so ``st.cache_data`` may share them between sessions; each cached call rebuilds the run
 from the spec and the flattened weights (uploaded data travels unhashed: its name in the spec is its
-content's digest)."""
+content's digest). Each takes a turn among the server's heavy jobs when it computes, without waiting: a
+page calls it through ``ui.jobs.heavy(..., cached=True)``, which waits where the learner can see it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import streamlit as st
 import torch
 
 from dl_core import Spec
+from dl_core.jobs import HEAVY
 from dl_core.analyses.landscape import (
     PathProjection, Sharpness, Surface, interpolation, path_plane, plane_from_rows, random_plane_rows, random_slice,
     run_at, sharpness, unflatten,
@@ -24,7 +26,8 @@ CACHE = dict(max_entries=24, show_spinner=False)
 @st.cache_data(max_entries=256, show_spinner=False)
 def _plane_rows(spec: Spec, weights: np.ndarray, resolution: int, span: float, seed: int,
                 first: int, stop: int, _uploads=None) -> np.ndarray:
-    return random_plane_rows(run_at(spec, weights, _uploads), resolution, span, seed, range(first, stop))
+    with HEAVY.turn(wait=False):
+        return random_plane_rows(run_at(spec, weights, _uploads), resolution, span, seed, range(first, stop))
 
 
 @st.cache_data(**CACHE)
@@ -45,14 +48,20 @@ def plane(spec: Spec, weights: np.ndarray, resolution: int, span: float, seed: i
 @st.cache_data(**CACHE)
 def path(spec: Spec, weights: np.ndarray, snapshots: np.ndarray, resolution: int,
          _uploads=None) -> tuple[Surface, PathProjection]:
-    return path_plane(run_at(spec, weights, _uploads), list(torch.as_tensor(snapshots)), resolution)
+    with HEAVY.turn(wait=False):
+        return path_plane(run_at(spec, weights, _uploads), list(torch.as_tensor(snapshots)), resolution)
 
 
 @st.cache_data(**CACHE)
 def slices(spec: Spec, weights: np.ndarray, span: float, seed: int,
            remembered: tuple[int, np.ndarray] | None = None, _uploads=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """1D slices: a random direction, the line from the initial weights, and from remembered ones (step, weights)."""
-    run = run_at(spec, weights, _uploads)
+    with HEAVY.turn(wait=False):
+        return _slices(run_at(spec, weights, _uploads), span, seed, remembered)
+
+
+def _slices(run, span: float, seed: int,
+            remembered: tuple[int, np.ndarray] | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     start = {name: t.clone() for name, t in run.trainer.initial_parameters.items()}
     lines = {
         "random filter-normalised direction (α = 0 is now)": random_slice(run, span, 61, seed),
@@ -67,7 +76,8 @@ def slices(spec: Spec, weights: np.ndarray, span: float, seed: int,
 
 @st.cache_data(**CACHE)
 def curvature(spec: Spec, weights: np.ndarray, span: float, _uploads=None) -> Sharpness:
-    return sharpness(run_at(spec, weights, _uploads), span)
+    with HEAVY.turn(wait=False):
+        return sharpness(run_at(spec, weights, _uploads), span)
 
 
 def snapshots_array(snapshots: list[torch.Tensor]) -> np.ndarray:

@@ -156,3 +156,30 @@ def test_gradient_flow_of_the_builders_networks_offers_their_remedies():
     assert "Skip connections" in advice and "Layer normalisation" in advice, "what this network cannot take is advice"
     click(deep, wkey("builder", "remedy", 0, "relu"))
     assert {la.activation for la in spec_of(deep, "builder").layers if la.kind == "activation"} == {"relu"}
+
+
+def test_a_heavy_job_waits_its_turn_while_another_learners_job_runs_then_finishes():
+    """One learner's grid must not run beside another's on a small server: the second waits (its page says so)
+    and computes once the first is done."""
+    import threading
+
+    from dl_core.jobs import HEAVY
+
+    at = open_page(GRADFLOW)
+    started, release = threading.Event(), threading.Event()
+
+    def other_learner():
+        with HEAVY.turn():
+            started.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=other_learner, daemon=True)
+    holder.start()
+    started.wait(5)
+    waited = HEAVY.waited
+    threading.Timer(1.0, release.set).start()
+    click(at, wkey("playground", "demo_run"))
+    holder.join(5)
+    assert HEAVY.waited == waited + 1, "the demonstration waited for the other job's turn"
+    assert "demo" in results(at, "gradient_flow.playground")
+    assert HEAVY.running == 0 and HEAVY.waiting == 0

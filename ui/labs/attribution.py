@@ -47,6 +47,7 @@ from dl_core.viz.colors import DIVERGING_SCALE
 from ui import state
 from ui.controls import plain
 from ui.examples import pick_example
+from ui.jobs import heavy
 from ui.live import live_panel
 from ui.page import guarded
 
@@ -127,18 +128,7 @@ def computed(slot: str, view: str, what: tuple, work: Callable[[Callable[[float]
                             icon=":material/play_circle:"):
             return None
         place.empty()
-    bar = st.progress(0.0, text=label)
-    reported = [0.0]
-
-    def progress(share: float) -> None:
-        if share >= reported[0] + 0.02 or share >= 1.0:  # a message to the browser every 2 %, not every batch
-            reported[0] = share
-            bar.progress(min(1.0, max(0.0, float(share))), text=label)
-
-    try:
-        result = work(progress)
-    finally:
-        bar.empty()
+    result = heavy(label, work)
     store[what] = result
     while len(store) > KEEP:
         store.pop(next(iter(store)))

@@ -13,6 +13,7 @@ from dl_core.observe.gradients import GradientFlow, current_gradients, unit_stat
 from dl_core.specs.remedies import REMEDIES, apply_remedy
 from dl_core.viz.gradflow import gradient_profile, layer_bars, layer_distributions, layer_lines
 from ui import state
+from ui.jobs import heavy
 from ui.live import live_panel
 
 LIVE_SECONDS = 0.5  # six plotly charts redraw each tick
@@ -69,9 +70,8 @@ def demonstration(slot: str) -> None:
                 "chart shows each layer's mean gradient norm on a log scale.")
     memory = state.results(f"gradient_flow.{slot}")
     if st.button("Run the demonstration", icon=":material/play_circle:", key=state.widget_key(slot, "demo_run")):
-        bar = st.progress(0.0, text="Training both networks…")
-        memory["demo"] = deep_net_comparison(steps=100, progress=bar.progress)
-        bar.empty()
+        memory["demo"] = heavy("Training both networks…", lambda progress: deep_net_comparison(steps=100,
+                                                                                              progress=progress))
     if "demo" in memory:
         profiles = memory["demo"]
         st.plotly_chart(gradient_profile(profiles, "Mean gradient norm per layer, first hidden layer → output"),

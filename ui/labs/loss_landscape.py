@@ -13,6 +13,7 @@ from dl_core.observe.path import PathRecorder
 from dl_core.viz.landscape import landscape_contour, landscape_surface, loss_slices
 from ui import cached, state
 from ui.controls import plain
+from ui.jobs import heavy
 from ui.live import live_panel
 from ui.page import guarded
 
@@ -36,8 +37,9 @@ def path_view(slot: str, run: Run) -> None:
                 icon=":material/route:")
         return
     resolution = PATH_RESOLUTION if batches_under_vmap(run.model) else PATH_RESOLUTION_SLOW
-    surface, projection = cached.path(run.spec, flat_parameters(run), cached.snapshots_array(recorder.snapshots),
-                                      resolution, _uploads=state.uploads())
+    weights, snapshots = flat_parameters(run), cached.snapshots_array(recorder.snapshots)
+    surface, projection = heavy("The loss around the path…", lambda progress: cached.path(
+        run.spec, weights, snapshots, resolution, _uploads=state.uploads()), cached=True)
     first, second = projection.explained
     st.plotly_chart(landscape_contour(
         surface.alphas, surface.betas, surface.losses, log=True, path=projection.coordinates,
@@ -68,10 +70,9 @@ def plane_view(slot: str, run: Run) -> None:
     if problem:
         st.error(plain(problem), icon=":material/block:")
         return
-    bar = st.progress(0.0, text=f"Evaluating the loss at {int(resolution) ** 2:,} points…")
-    surface = cached.plane(run.spec, flat_parameters(run), int(resolution), float(span), int(seed), state.uploads(),
-                           progress=bar.progress)
-    bar.empty()
+    weights = flat_parameters(run)
+    surface = heavy(f"Evaluating the loss at {int(resolution) ** 2:,} points…", lambda progress: cached.plane(
+        run.spec, weights, int(resolution), float(span), int(seed), state.uploads(), progress=progress), cached=True)
     left, right = st.columns(2)
     title = f"L(θ + αδ + βη), L(θ) = {surface.centre_loss:.4f}"
     left.plotly_chart(landscape_contour(surface.alphas, surface.betas, surface.losses, log, title=title),
@@ -92,9 +93,9 @@ def slices_view(slot: str, run: Run) -> None:
                  help="Train on (or change the learning rate, or the batch size), then compare: "
                       "the loss on the straight line between the two states."):
         remembered = memory["remembered"] = (spec.rebuild_key(), run.trainer.step_count, weights)
-    lines = cached.slices(spec, weights, float(state.widget_value(key("span"), 1.0)),
-                          int(state.widget_value(key("directions"), 0)), remembered[1:] if remembered else None,
-                          _uploads=state.uploads())
+    span, seed = float(state.widget_value(key("span"), 1.0)), int(state.widget_value(key("directions"), 0))
+    lines = heavy("The loss along three lines…", lambda progress: cached.slices(
+        spec, weights, span, seed, remembered[1:] if remembered else None, _uploads=state.uploads()), cached=True)
     st.plotly_chart(loss_slices(lines, log=True, marks={"θ now": 0.0, "θ now ": 1.0}, x_title="α",
                                 title="The loss along lines through the weights"), key=key("slices"))
     st.caption("On the straight line from the initial weights to now, a loss that only falls means training "
@@ -108,7 +109,9 @@ def sharpness_view(slot: str, run: Run) -> None:
                      help="Power iteration on Hessian-vector products: a few dozen passes over the training set."):
         return
     spec = run.spec
-    sharp = cached.curvature(spec, flat_parameters(run), 1.0, _uploads=state.uploads())
+    weights = flat_parameters(run)
+    sharp = heavy("Power iteration on the Hessian…", lambda progress: cached.curvature(
+        spec, weights, 1.0, _uploads=state.uploads()), cached=True)
     st.metric("Sharpness: the Hessian's largest eigenvalue", f"{sharp.eigenvalue:.4g}",
               help="The curvature of the loss along its steepest direction, by power iteration on "
                    "Hessian-vector products. Gradient descent is unstable once it exceeds 2 / learning rate.")
@@ -128,10 +131,9 @@ def experiments_view(slot: str, run: Run) -> None:
                 "batch 10 and with the full training set, then each minimum measured.")
     steps = st.select_slider("Steps for each", [200, 500, 1000, 2000], value=500, key=key("exp_steps"))
     if st.button("Run the comparison", icon=":material/compare_arrows:", key=key("compare")):
-        bar = st.progress(0.0, text="Training both networks…")
         variants = {f"batch {b}": with_value(spec, "batch", b)[0] for b in (10, 2000)}
-        memory["minima"] = compare_minima(variants, int(steps), progress=bar.progress, uploads=state.uploads())
-        bar.empty()
+        memory["minima"] = heavy("Training both networks…", lambda progress: compare_minima(
+            variants, int(steps), progress=progress, uploads=state.uploads()))
     minima = memory.get("minima")
     if minima:
         st.plotly_chart(loss_slices(
