@@ -63,3 +63,20 @@ def loss_slices(slices: dict[str, tuple[np.ndarray, np.ndarray]], log: bool = Fa
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis_title=x_title,
                       yaxis_title="loss", yaxis_type="log" if log else "linear", legend=dict(orientation="h", y=-0.3))
     return fig
+
+
+def convexity_heatmap(alphas: np.ndarray, betas: np.ndarray, ratio: np.ndarray, cap: float = 1.0, title: str = "",
+                      height: int = 430) -> go.Figure:
+    """Li et al. 2018's convexity map: |λmin/λmax| of the Hessian, (len(betas), len(alphas)), as colours from 0
+    (blue: the loss curves upwards in every direction, or nearly) to ``cap`` and beyond (yellow: it curves down
+    as strongly as up). Hovering shows the ratio itself."""
+    fig = go.Figure(go.Heatmap(
+        x=alphas, y=betas, z=np.minimum(ratio, cap), customdata=ratio, colorscale="Cividis", zmin=0, zmax=cap,
+        colorbar=dict(title="|λmin/λmax|"),
+        hovertemplate="α %{x:.3f}<br>β %{y:.3f}<br>|λmin/λmax| %{customdata:.3g}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="the minimum θ",
+                             marker=dict(symbol="star", size=14, color="red", line=dict(color="white", width=1))))
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="α (direction δ)",
+                      yaxis_title="β (direction η)", legend=dict(orientation="h", y=-0.2))
+    return fig

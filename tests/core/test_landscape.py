@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from dl_core.analyses.landscape import (
     loss_surface, parameters_of, project_path, random_direction, top_hessian_eigen, unflatten,
 )
 from dl_core.observe.path import PathRecorder
+from dl_core.specs.budget import landscape_problem
 from helpers.oracles import loss_at_naively
 from helpers.specs import L, playground
 
@@ -201,5 +204,236 @@ def test_the_minima_comparison_measures_each_variant():
     for m in minima.values():
         assert m.eigenvalue > 0 and m.losses.min() > 0 and m.train_loss > 0
         assert 0 < m.test_accuracy <= 1 and m.surface.losses.shape == (5, 5)
-        assert m.losses[len(m.losses) // 2] == pytest.approx(m.train_loss, rel=1e-4), "α = 0 is the minimum reached"
+        assert m.losses[len(m.losses) // 2] == pytest.approx(m.centre_loss, rel=1e-4), "α = 0 is the minimum reached"
     assert minima["small batch"].eigenvalue != minima["full batch"].eigenvalue
+
+
+# ---------------------------------------------------------------- the evaluation subset
+
+
+@pytest.fixture(scope="module")
+def lenet_run():
+    run = make_run(PRESETS["lenet"].spec)
+    run.trainer.step(30)
+    return run
+
+
+def test_the_evaluation_subset_keeps_each_class_share_and_is_fixed_by_its_seed():
+    from dl_core.analyses.landscape import stratified_indices
+
+    labels = np.repeat([0, 1, 2, 3], [500, 300, 150, 50])  # 1,000 labels, shares 50/30/15/5 %
+    np.random.default_rng(0).shuffle(labels)
+    chosen = stratified_indices(labels, 100, seed=7)
+    assert len(chosen) == len(set(chosen)) == 100 and (np.diff(chosen) > 0).all()
+    assert np.bincount(labels[chosen]).tolist() == [50, 30, 15, 5]
+    np.testing.assert_array_equal(chosen, stratified_indices(labels, 100, seed=7))
+    assert not np.array_equal(chosen, stratified_indices(labels, 100, seed=8))
+    uneven = stratified_indices(labels, 7, seed=0)  # 3.5, 2.1, 1.05, 0.35: the largest remainders get the rest
+    assert np.bincount(labels[uneven], minlength=4).tolist() == [4, 2, 1, 0]
+    np.testing.assert_array_equal(stratified_indices(labels[:50], 100, seed=0), np.arange(50))  # fewer: all
+
+
+def test_a_regression_subset_spans_the_targets():
+    from dl_core.analyses.landscape import stratified_indices
+
+    targets = np.random.default_rng(1).normal(size=1000)
+    chosen = stratified_indices(targets, 50, seed=0, by_class=False)
+    tenths = np.searchsorted(np.sort(targets), targets[chosen], side="right") * 10 // 1001  # rank tenth of each
+    assert np.bincount(tenths, minlength=10).tolist() == [5] * 10
+
+
+def test_every_landscape_of_a_digits_network_uses_the_stated_subset(lenet_run):
+    from dl_core.analyses.landscape import EVALUATION_EXAMPLES, centre_loss, evaluation_data
+
+    data = evaluation_data(lenet_run)
+    trainer = lenet_run.trainer
+    assert data.examples == EVALUATION_EXAMPLES < trainer.n_train
+    share_all = np.bincount(trainer.y_train.numpy(), minlength=10) / trainer.n_train
+    share_subset = np.bincount(trainer.y_train[data.indices].numpy(), minlength=10) / data.examples
+    assert np.abs(share_all - share_subset).max() <= 1 / data.examples  # each class within one example
+    torch.testing.assert_close(data.x, trainer.x_train[data.indices])
+    assert f"{EVALUATION_EXAMPLES} of the {trainer.n_train:,} training examples" in data.description
+    model, loss_fn = trainer.model, trainer.objective.loss
+    with torch.no_grad():
+        assert centre_loss(lenet_run) == pytest.approx(float(loss_fn(model.eval()(data.x), data.target)), rel=1e-6)
+    largest_grid = MAX_GRID_RESOLUTION ** 2  # within the budget on the subset, not on every training example
+    assert check_grid(lenet_run, MAX_GRID_RESOLUTION) is None
+    assert landscape_problem(lenet_run.work, largest_grid, trainer.n_train) is not None
+
+
+# ---------------------------------------------------------------- evaluating a plane layer by layer
+
+
+def test_a_network_evaluated_layer_by_layer_matches_the_oracle_for_odd_pools_and_batch_norm():
+    from dl_core.analyses.landscape import PlaneLoss
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(  # 7×7 inputs: the first pool drops a row and a column; BatchNorm: a loaded copy
+        torch.nn.Identity(), torch.nn.Conv2d(2, 4, 3, padding="same"), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 5, 2), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(5, 3))
+    net[4].running_mean.uniform_(-0.5, 0.5)
+    x, y = torch.randn(10, 2, 7, 7), torch.randint(0, 3, (10,))
+    loss_fn = torch.nn.functional.cross_entropy
+    centre = parameters_of(net)
+    directions = [filter_normalized_direction(centre, torch.Generator().manual_seed(s)) for s in (1, 2)]
+    directions[1]["4.weight"] = torch.randn(4)  # a direction that moves the BatchNorm scale too
+    plane = PlaneLoss(net, loss_fn, x, y, centre, directions)
+    assert plane.strategy == "layer by layer" and plane._maps is not None  # the first convolution from maps
+    coordinates = torch.tensor([[0.0, 0.0], [0.7, -0.3], [-1.0, 0.5]])
+    for (alpha, beta), value in zip(coordinates.tolist(), plane(coordinates).tolist()):
+        params = {n: centre[n] + alpha * directions[0][n] + beta * directions[1][n] for n in centre}
+        assert value == pytest.approx(loss_at_naively(net, loss_fn, x, y, params), rel=1e-5)
+
+
+def test_a_recurrent_network_is_evaluated_layer_by_layer_without_maps():
+    from dl_core.analyses.landscape import PlaneLoss, evaluation_data
+
+    run = make_run(PRESETS["lstm"].spec)
+    data = evaluation_data(run)
+    model, loss_fn = run.model, run.objective.loss
+    centre = parameters_of(model)
+    d = [filter_normalized_direction(centre, torch.Generator().manual_seed(3))]
+    plane = PlaneLoss(model, loss_fn, data.x, data.target, centre, d)
+    assert plane.strategy == "layer by layer" and plane._maps is None
+    for alpha, value in zip([0.5, -1.0], plane(torch.tensor([[0.5], [-1.0]])).tolist()):
+        params = {n: centre[n] + alpha * d[0][n] for n in centre}
+        assert value == pytest.approx(loss_at_naively(model, loss_fn, data.x, data.target, params), rel=1e-5)
+
+
+# ---------------------------------------------------------------- coarse to fine
+
+
+@pytest.mark.parametrize("resolution", [13, 12])
+def test_the_refined_grid_equals_the_grid_computed_directly(trained_run, lenet_run, resolution):
+    from dl_core.analyses.landscape import random_plane, refinement, refining_random_plane
+
+    for run in (trained_run, lenet_run):
+        shares = []
+        pictures = list(refining_random_plane(run, resolution, 0.7, seed=5, progress=shares.append))
+        direct = random_plane(run, resolution, 0.7, seed=5)
+        levels = refinement(resolution)
+        assert [len(p.alphas) for p in pictures] == [level.resolution for level in levels]
+        assert len(pictures) >= 2 and len(pictures[0].alphas) <= 11 and len(pictures[-1].alphas) == resolution
+        for picture, level in zip(pictures, levels):  # every picture is the direct grid's rows and columns
+            np.testing.assert_allclose(picture.losses, direct.losses[np.ix_(level.kept, level.kept)], rtol=1e-6)
+            np.testing.assert_array_equal(picture.alphas, direct.alphas[level.kept])
+        assert shares == sorted(shares) and shares[-1] == 1.0
+        assert pictures[-1].centre_loss == direct.centre_loss and "training examples" in pictures[-1].evaluated_on
+
+
+def test_each_point_of_the_final_grid_is_computed_once():
+    from dl_core.analyses.landscape import refine_grid
+
+    asked = []
+
+    def losses_at(indices):
+        asked.extend(indices.tolist())
+        return indices.astype(float)
+
+    pictures = list(refine_grid(np.arange(41.0), np.arange(41.0), losses_at, 0.0))
+    assert sorted(asked) == list(range(41 * 41))
+    assert [len(p.alphas) for p in pictures] == [11, 21, 41]
+    np.testing.assert_array_equal(pictures[-1].losses, np.arange(41 * 41).reshape(41, 41))
+
+
+def test_cancelling_keeps_the_last_picture_and_computes_nothing_more(trained_run):
+    from dl_core.analyses.landscape import refining_random_plane
+
+    pictures = []
+    for picture in refining_random_plane(trained_run, 21, 1.0, seed=0, should_stop=lambda: len(pictures) >= 1):
+        pictures.append(picture)
+    assert len(pictures) == 1 and pictures[0].losses.shape == (11, 11)
+
+
+def test_the_path_plane_refines_to_the_direct_one(trained_run):
+    from dl_core.analyses.landscape import path_plane, refining_path_plane
+
+    snapshots = [torch.as_tensor(flatten(parameters_of(trained_run.model))) + 0.05 * k * torch.randn(
+        flatten(parameters_of(trained_run.model)).shape, generator=torch.Generator().manual_seed(k)) for k in range(5)]
+    snapshots.append(flatten(parameters_of(trained_run.model)))
+    direct, _ = path_plane(trained_run, snapshots, 9)
+    *_, (last, projection) = refining_path_plane(trained_run, snapshots, 9)
+    np.testing.assert_allclose(last.losses, direct.losses, rtol=1e-6)
+    assert last.centre_loss == pytest.approx(direct.centre_loss) and projection.coordinates.shape == (6, 2)
+
+
+# ---------------------------------------------------------------- the Hessian's extremes and the convexity map
+
+
+def test_lanczos_finds_both_ends_of_the_spectrum_even_when_the_krylov_space_runs_out():
+    from dl_core.analyses.landscape import lanczos_extremes
+
+    generator = torch.Generator().manual_seed(0)
+    q, _ = torch.linalg.qr(torch.randn(3, 30, 30, generator=generator, dtype=torch.float64))
+    spectra = torch.stack([torch.linspace(-2, 5, 30, dtype=torch.float64),
+                           torch.tensor([3.0] * 10 + [-1.0] * 10 + [0.0] * 10, dtype=torch.float64),  # 3 values
+                           torch.logspace(-3, 1, 30, dtype=torch.float64)])
+    matrices = q @ torch.diag_embed(spectra) @ q.transpose(1, 2)  # (3, 30, 30)
+    smallest, largest = lanczos_extremes(lambda v: torch.einsum("gij,gj->gi", matrices, v),
+                                         torch.randn(3, 30, generator=generator, dtype=torch.float64), steps=30)
+    np.testing.assert_allclose(smallest, spectra.min(dim=1).values.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(largest, spectra.max(dim=1).values.numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("points", [3, 9])  # one point at a time, and all points under vmap
+def test_hessian_extremes_match_eigvalsh_of_the_full_hessian_of_a_tiny_net(points):
+    from dl_core.analyses.landscape import hessian_extremes
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1)).double()
+    x, y = torch.randn(20, 2, dtype=torch.float64), torch.randn(20, 1, dtype=torch.float64)
+    loss_fn = torch.nn.functional.mse_loss
+    centre = parameters_of(model)
+    at = flatten(centre) + 0.8 * torch.randn(points, len(flatten(centre)), dtype=torch.float64)  # (G, 13)
+    smallest, largest = hessian_extremes(model, loss_fn, x, y, centre, at, steps=20,
+                                         generator=torch.Generator().manual_seed(1))
+    for i, point in enumerate(at):
+        hessian = torch.autograd.functional.hessian(
+            lambda v: loss_fn(functional_call(model, unflatten(v, centre), (x,)), y), point)
+        eigenvalues = torch.linalg.eigvalsh(hessian)
+        assert smallest[i] == pytest.approx(eigenvalues[0].item(), rel=1e-7, abs=1e-10)
+        assert largest[i] == pytest.approx(eigenvalues[-1].item(), rel=1e-7)
+    assert (smallest < 0).any(), "some of these points have negative curvature: the test sees both signs"
+
+
+def test_the_convexity_map_of_a_run_matches_eigvalsh_at_sampled_points(trained_run):
+    from dl_core.analyses.landscape import convexity_map, evaluation_data
+
+    convexity = convexity_map(trained_run, resolution=3, span=0.5, seed=2, steps=60)
+    model = trained_run.model
+    centre = parameters_of(model)
+    generator = torch.Generator().manual_seed(2)
+    d1, d2 = (filter_normalized_direction(centre, generator) for _ in range(2))
+    data = evaluation_data(trained_run)
+    double = copy.deepcopy(model).double()  # the oracle's Hessian in float64
+    like = {n: t.double() for n, t in centre.items()}
+    loss_fn = trained_run.objective.loss
+    for j, i in [(0, 0), (1, 1), (2, 0), (1, 2)]:
+        point = flatten(like) + convexity.alphas[i] * flatten(d1).double() + convexity.betas[j] * flatten(d2).double()
+        hessian = torch.autograd.functional.hessian(
+            lambda v: loss_fn(functional_call(double, unflatten(v, like), (data.x.double(),)), data.target.double()),
+            point)
+        eigenvalues = torch.linalg.eigvalsh(hessian)
+        ratio = abs(eigenvalues[0] / eigenvalues[-1]).item()
+        assert convexity.largest[j, i] == pytest.approx(eigenvalues[-1].item(), rel=1e-3)
+        assert convexity.ratio[j, i] == pytest.approx(ratio, rel=2e-3, abs=1e-4)
+    assert convexity.ratio.shape == (3, 3) and "training examples" in convexity.evaluated_on
+
+
+def test_a_convexity_map_beyond_the_sharpness_budget_is_refused(lenet_run):
+    from dl_core.analyses.landscape import convexity_map
+
+    with pytest.raises(OverBudget, match="sharpness budget"):
+        convexity_map(lenet_run, resolution=41)
+
+
+def test_the_convexity_figure_caps_its_colours_but_hovers_the_ratio_itself():
+    from dl_core.viz.landscape import convexity_heatmap
+
+    ratio = np.array([[0.0, 0.5], [2.0, 0.1]])
+    fig = convexity_heatmap(np.array([-1.0, 1.0]), np.array([-1.0, 1.0]), ratio, cap=1.0)
+    heat = fig.data[0]
+    np.testing.assert_array_equal(np.asarray(heat.z), [[0.0, 0.5], [1.0, 0.1]])
+    np.testing.assert_array_equal(np.asarray(heat.customdata), ratio)
+    assert (heat.zmin, heat.zmax) == (0, 1.0)
