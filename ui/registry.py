@@ -57,6 +57,9 @@ LABS: tuple[Lab, ...] = (
         "Train the same network twice from the same seed with one change (learning rate, activation, "
         "optimiser, batch size, a layer…) and see the two side by side: curves overlaid, boundaries or "
         "confusion matrices, final figures."),
+    Lab("lessons", "pages/Lessons.py", "Lessons", ":material/menu_book:", "Learn",
+        "Short lessons that tie one idea to an experiment you run: read a step, train the network it opens, then "
+        "answer a question or meet a challenge judged on your own run. Your progress is kept in your browser."),
 )
 
 
