@@ -18,6 +18,16 @@ def _thin(values: list, keep: int) -> list:
     return [values[i] for i in index]
 
 
+EMPTY_STEPS = 100  # the x axis of a chart with nothing trained yet: 0 to 100 steps, not plotly's −1 to 1
+
+
+def _x_axis(fig: go.Figure, steps: list[int]) -> None:
+    """Steps on the x axis, from 0; before anything is trained (no step, or step 0 only) a sensible empty range."""
+    fig.update_xaxes(title_text="step", rangemode="tozero")
+    if not steps or max(steps) <= 0:
+        fig.update_xaxes(range=[0, EMPTY_STEPS])
+
+
 def loss_curves(steps: list[int], series: dict[str, list[float]], accuracy: dict[str, list[float]] | None = None,
                 log_y: bool = False, height: int = 260) -> go.Figure:
     """Loss per split over steps; accuracy per split on a second panel when given."""
@@ -32,7 +42,7 @@ def loss_curves(steps: list[int], series: dict[str, list[float]], accuracy: dict
                 line=dict(width=2, **styles.get(name, {})),
                 hovertemplate="step %{x}: %{y:.4f}<extra>" + name + "</extra>",
             ), row=1, col=col)
-    fig.update_xaxes(title_text="step")
+    _x_axis(fig, steps)
     if log_y:
         fig.update_yaxes(type="log", row=1, col=1)
     if accuracy:
@@ -76,7 +86,7 @@ def comparison_curves(histories: dict, log_y: bool = False, height: int = 300) -
                                      name=f"{name}: test accuracy", showlegend=False,
                                      line=dict(color=color, width=2),
                                      hovertemplate="step %{x}: %{y:.1%}<extra>" + name + "</extra>"), row=1, col=2)
-    fig.update_xaxes(title_text="step")
+    _x_axis(fig, [s for h in histories.values() for s in h.step[-1:]])
     if log_y:
         fig.update_yaxes(type="log", row=1, col=1)
     if classification:

@@ -93,3 +93,18 @@ def test_snapshot_and_charts_of_a_running_trainer():
     assert len(picture.network["nodes"]) == 2 + 4 + 2 + 3
     assert learning_curves(trainer).data[0].y == tuple(trainer.history.train_loss)
     assert confusion_figure(trainer).data[0].z.shape == (3, 3)
+
+
+def test_curves_before_any_training_show_steps_from_zero_not_minus_one():
+    """At step 0 a curve is one point, and plotly would centre its x axis on it (−1 to 1 steps)."""
+    from dl_core.viz.curves import EMPTY_STEPS, comparison_curves, loss_curves
+
+    run = make_run(PlaygroundSpec())
+    empty = loss_curves([0], {"train": [0.7]})
+    both = comparison_curves({"A": run.trainer.history, "B": run.trainer.history})
+    for fig in (empty, both):
+        axes = [fig.layout[name] for name in fig.layout if name.startswith("xaxis")]
+        assert axes and all(axis.range == (0, EMPTY_STEPS) for axis in axes)
+    run.trainer.step(30)
+    trained = loss_curves(run.trainer.history.step, {"train": run.trainer.history.train_loss})
+    assert trained.layout.xaxis.range is None and trained.layout.xaxis.rangemode == "tozero"
