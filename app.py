@@ -7,9 +7,9 @@ page with that state on a freshly started server. Every page runs inside the gua
 import streamlit as st
 
 from ui import state
-from ui.page import device_line, guarded, navigation
+from ui.page import device_line, guarded, navigation, page_config
 
-st.set_page_config(page_title="dl-lab", page_icon=":material/neurology:", layout="wide")
+page_config()
 page = navigation()
 state.set_routed()
 st.sidebar.caption(f"Training on: {device_line()}")

@@ -20,6 +20,7 @@ from .data import csv as csv_module
 from .data import groups, scarce
 from .data import points as point_sets
 from .data import tasks
+from .errors import Refusal
 from .nets import layers
 from .nets.layers import LayerDef, Shape
 from .nets.mlp import ACTIVATIONS, INITS
@@ -67,10 +68,10 @@ TASK_SOURCES = {  # what each task's data function needs, besides DATA_SOURCES
 TASK_CONSTANTS = {"sine": ["SINE_STEPS"], "first_symbol": ["SYMBOLS", "SYMBOL_STEPS"],
                   "first_symbol_long": ["SYMBOLS", "SYMBOL_STEPS", "LONG_SYMBOL_STEPS"]}
 SKLEARN_LOADERS = ("load_digits", "load_wine")  # imported by a script whose data functions call them
-CSV_SOURCES = [data_module.DataError, csv_module.upload_name, csv_module._rows, csv_module._number,
-               csv_module.read_csv, csv_module._scaled]
+CSV_SOURCES = [Refusal, data_module.DataError, csv_module.upload_name, csv_module._name, csv_module._unique,
+               csv_module._rows, csv_module._number, csv_module.read_csv, csv_module._scaled]
 CSV_CONSTANTS = ["MAX_CSV_BYTES", "MAX_ROWS", "MIN_ROWS", "MAX_COLUMNS", "MAX_CLASSES", "MISSING", "LABEL_NAMES",
-                 "POINTS_EXTENT", "TRAIN_SHARE"]
+                 "POINTS_EXTENT", "TRAIN_SHARE", "_MARKUP"]
 
 
 def _activation(name: str) -> str:
@@ -188,6 +189,8 @@ import csv
 import hashlib
 import io
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np

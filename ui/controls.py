@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+import numpy as np
 import streamlit as st
 
 from dl_core import ACTIVATIONS, DATASETS, TASKS, LayerSpec, fields_of, losses_for
@@ -35,6 +36,44 @@ def plain(text: str) -> str:
 
 def bullets(lines: list[str]) -> str:
     return "\n".join(f"- {plain(line)}" for line in lines)
+
+
+def number_box(where, label: str, low: float, high: float, key: str, on_change: Callable[..., None] | None = None,
+               args: tuple = (), say=None, step: float = 1, **kwargs: Any) -> float | int:
+    """``st.number_input`` whose range is checked here, not by Streamlit. Streamlit answers a typed value beyond its
+    bounds with a red icon and nothing else, and raises when a kept value falls outside bounds that moved (a layer
+    made narrower under a chosen unit). Here a typed value out of range is refused in words that name the field and
+    the limits (under it, or in ``say``) and the widget goes back to the value it held; ``on_change`` is called only
+    with values in range; a value the range moved away from is brought inside it. Set the widget's value
+    (``state.set_widget``) before drawing it, or pass ``value=``."""
+    said = f"{key}.refused"
+    whole = all(float(v).is_integer() for v in (low, high, step))
+    current = state.widget_value(key)
+    if current is not None:
+        kwargs.pop("value", None)  # the widget has its value: a default beside it makes Streamlit warn on the page
+        if not low <= current <= high:
+            current = min(max(current, low), high)
+            state.set_widget(key, current)
+
+    def changed() -> None:
+        typed = state.widget_value(key)
+        if typed is None or not low <= typed <= high:
+            shown = "nothing" if typed is None else f"{typed:,g}"
+            state.set_choice(said, f"{label}: {shown} is outside its limits, {low:,g} to {high:,g}"
+                                   + (f"; it stays {current:,g}." if current is not None else "."))
+            state.set_widget(key, current)
+            return
+        state.set_choice(said, None)
+        if on_change is not None:
+            on_change(*args)
+
+    value = where.number_input(label, min_value=None, max_value=None, step=int(step) if whole else float(step),
+                               key=key, on_change=changed, **kwargs)
+    message = state.choice(said)
+    if message:
+        (say or where).error(plain(message), icon=":material/block:")
+    value = low if value is None else min(max(value, low), high)
+    return int(value) if whole else float(value)
 
 
 def _on_change(slot_name: str, f: Field, key: str, to_value: Callable[[Any], Any]) -> Callable[[], None]:
@@ -85,8 +124,8 @@ def draw_field(slot_name: str, f: Field, where=None) -> None:
                      disabled=locked, help=help_text or None, on_change=_on_change(slot_name, f, key, cast))
     elif isinstance(control, Count):
         state.set_widget(key, int(value))
-        where.number_input(f.label, control.low, control.high, step=1, key=key, disabled=locked,
-                           help=help_text or None, on_change=_on_change(slot_name, f, key, int))
+        number_box(where, f.label, control.low, control.high, key, _on_change(slot_name, f, key, int),
+                   disabled=locked, help=help_text or None)
     elif isinstance(control, Toggle):
         state.set_widget(key, bool(value))
         where.checkbox(f.label, key=key, disabled=locked, help=help_text or None,
@@ -212,8 +251,8 @@ def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
         last = current[-1] if current else LayerSpec()
         set_layers((current + [last] * n)[:n])
 
-    where.number_input(f.label, 0, MAX_HIDDEN_LAYERS, step=1, key=count_key, disabled=locked, on_change=count_changed,
-                       help=f"0 gives a linear model; at most {MAX_HIDDEN_LAYERS}. " + f.help)
+    number_box(where, f.label, 0, MAX_HIDDEN_LAYERS, count_key, count_changed, disabled=locked,
+               help=f"0 gives a linear model; at most {MAX_HIDDEN_LAYERS}. " + f.help)
     for i, layer in enumerate(layers):
         width_key = state.widget_key(slot_name, "layers", i, "width")
         act_key = state.widget_key(slot_name, "layers", i, "activation")
@@ -226,8 +265,8 @@ def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
             set_layers(current)
 
         width_col, act_col = where.columns([1, 1.4])
-        width_col.number_input(f"Layer {i + 1} neurons", 1, MAX_WIDTH, step=1, key=width_key, disabled=locked,
-                               on_change=layer_changed)
+        number_box(width_col, f"Layer {i + 1} neurons", 1, MAX_WIDTH, width_key, layer_changed, say=where,
+                   disabled=locked, help=f"1 to {MAX_WIDTH} neurons in hidden layer {i + 1}.")
         act_col.selectbox(f"Layer {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
                           format_func=lambda a: f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].formula}",
                           on_change=layer_changed)
@@ -268,7 +307,7 @@ def _gan_layers(slot_name: str, f: Field, where, locked: bool) -> None:
     layers = list(f.get(state.current(slot_name).draft))
     count_key = state.widget_key(slot_name, f.key, "count")
     state.set_widget(count_key, len(layers))
-    one = f.label.removesuffix("s")  # "Generator's layer"
+    whose = f.label.removesuffix(" layers")  # "Generator's"
 
     def set_layers(new: list[LayerSpec]) -> None:
         state.propose(slot_name, f.set(state.current(slot_name).draft, tuple(new)))
@@ -278,8 +317,8 @@ def _gan_layers(slot_name: str, f: Field, where, locked: bool) -> None:
         current = list(f.get(state.current(slot_name).draft))
         set_layers((current + [current[-1] if current else LayerSpec(32, "relu")] * n)[:n])
 
-    where.number_input(f.label, 0, MAX_GAN_LAYERS, step=1, key=count_key, disabled=locked, on_change=count_changed,
-                       help=f"How many hidden layers, 0 to {MAX_GAN_LAYERS} (0: a straight linear map). " + f.help)
+    number_box(where, f.label, 0, MAX_GAN_LAYERS, count_key, count_changed, disabled=locked,
+               help=f"How many hidden layers, 0 to {MAX_GAN_LAYERS} (0: a straight linear map). " + f.help)
     for i, layer in enumerate(layers):
         width_key, act_key = (state.widget_key(slot_name, f.key, i, part) for part in ("width", "activation"))
         state.set_widget(width_key, layer.width)
@@ -291,11 +330,12 @@ def _gan_layers(slot_name: str, f: Field, where, locked: bool) -> None:
             set_layers(current)
 
         width_col, act_col = where.columns([1, 1.4])
-        width_col.number_input(f"{one} {i + 1} neurons", 1, MAX_GAN_WIDTH, step=1, key=width_key, disabled=locked,
-                               on_change=layer_changed, help=f"1 to {MAX_GAN_WIDTH} neurons.")
-        act_col.selectbox(f"{one} {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
+        number_box(width_col, f"Layer {i + 1} neurons", 1, MAX_GAN_WIDTH, width_key, layer_changed, say=where,
+                   disabled=locked, help=f"{whose} layer {i + 1}: 1 to {MAX_GAN_WIDTH} neurons.")
+        act_col.selectbox(f"Layer {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
                           format_func=lambda a: f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].formula}",
-                          on_change=layer_changed, help="What each neuron of this layer applies to its sum.")
+                          on_change=layer_changed,
+                          help=f"{whose} layer {i + 1}: what each neuron applies to its weighted sum.")
 
 
 def _gan_drawing(slot_name: str, f: Field, where, locked: bool) -> None:
@@ -304,15 +344,14 @@ def _gan_drawing(slot_name: str, f: Field, where, locked: bool) -> None:
     from ui.components.plane_pad import drawn_points, plane_pad
 
     key = state.widget_key(slot_name, f.key)
-
-    def drawn() -> None:
-        points = drawn_points(key)
-        if points is not None:
-            state.propose(slot_name, f.set(state.current(slot_name).draft, thin_drawing(points)))
-
+    sent = drawn_points(key)
+    applied = f"{key}.applied"
+    if sent is not None and not locked and not np.array_equal(sent, state.choice(applied, np.empty((0, 2)))):
+        state.set_choice(applied, sent)  # what the pad sent once becomes the spec once (a link may replace it)
+        state.propose(slot_name, f.set(state.current(slot_name).draft, thin_drawing(sent)))
     where.caption(f"Draw your target on the plane: each stroke adds points, a click adds one. {f.help}")
     with where:
-        plane_pad(key, f.get(state.current(slot_name).draft), EXTENT, drawn, locked)
+        plane_pad(key, f.get(state.current(slot_name).draft), EXTENT, locked)
 
 
 CUSTOM: dict[str, Callable[[str, Field, Any, bool], None]] = {

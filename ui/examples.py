@@ -10,6 +10,7 @@ from dl_core import Run
 from dl_core.analyses.examples import Example, chosen_indices, from_drawing, from_point, from_split
 from ui import state
 from ui.components.drawing_pad import drawing_pad
+from ui.controls import number_box
 
 TRAIN, TEST, OWN, DRAWN = "A training example", "A test example", "A point of my own", "A digit I draw"
 ANY = "any"
@@ -26,10 +27,11 @@ def pick_example(run: Run, key: str, splits: tuple[str, ...] = (TEST, TRAIN)) ->
     source = st.radio("Example", sources, key=f"{key}.source", horizontal=True)
     if source == OWN:
         c1, c2, c3 = st.columns(3)
-        point = np.array([c1.number_input("x₁", -6.0, 6.0, 1.0, 0.5, key=f"{key}.x1"),
-                          c2.number_input("x₂", -6.0, 6.0, -1.0, 0.5, key=f"{key}.x2")])
+        point = np.array([number_box(c1, "x₁", -6, 6, f"{key}.x1", step=0.5, value=1.0, say=st),
+                          number_box(c2, "x₂", -6, 6, f"{key}.x2", step=0.5, value=-1.0, say=st)])
         label = (c3.selectbox("Its class", range(data.n_classes), format_func=data.class_name, key=f"{key}.class")
-                 if data.n_classes else c3.number_input("Its target", -1.0, 1.0, 0.0, 0.1, key=f"{key}.target"))
+                 if data.n_classes else number_box(c3, "Its target", -1, 1, f"{key}.target", step=0.1, value=0.0,
+                                                   say=st))
         return from_point(run, point, label)
     if source == DRAWN:
         pad, meant = st.columns([1, 1])
@@ -57,5 +59,5 @@ def pick_example(run: Run, key: str, splits: tuple[str, ...] = (TEST, TRAIN)) ->
     if not len(indices):
         where.info("No example fits these filters; showing the first one of the set.", icon=":material/filter_alt:")
         return from_split(run, split, 0)
-    position = int(where.number_input(f"Which one (1 to {len(indices)})", 1, len(indices), 1, key=f"{key}.index"))
+    position = number_box(where, f"Which one (1 to {len(indices)})", 1, len(indices), f"{key}.index", value=1)
     return from_split(run, split, int(indices[min(position, len(indices)) - 1]))

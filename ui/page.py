@@ -54,15 +54,33 @@ def navigation():
     return st.navigation(sections)
 
 
+# Streamlit leaves 6rem above a page's title and 5rem on each side: on a 1024×768 projector beside the sidebar that
+# is a tenth of the height and a quarter of the width. The labs are laid out for what remains (ui/layer_editor.py).
+PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; padding-left: 2.5rem; "
+            "padding-right: 2.5rem; }</style>")
+
+
+def page_config() -> None:
+    """The whole app's page settings: wide (the labs are laid out for a projector's width), title, icon, and
+    less empty space above the title."""
+    st.set_page_config(page_title="dl-lab", page_icon=":material/neurology:", layout="wide")
+    st.html(PAGE_CSS)
+
+
 def leave_folder_mode() -> None:
     """Streamlit starts an app that has a pages/ folder in folder mode: a deep-linked page runs without app.py
     (so without our navigation's titles and sections) until some session calls st.navigation, which flips a
     process-wide flag. In such a run the page registers the real navigation itself; pages are found by URL
-    path, and each page's URL path is its file's stem, so this is the same page."""
+    path, and each page's URL path is its file's stem, so this is the same page. It then reruns through the
+    router at once: widgets drawn in the folder-mode run have other ids than the router's, so the learner's first
+    click or typed value would be lost on the next run."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory and not state.routed():  # the router has not run in this session yet
+        page_config()  # app.py did not run either: without this, a cold deep link opens in the narrow layout
         navigation()
+        if state.first_unrouted_run():  # once: a page run on its own (a test of it alone) must not loop
+            st.rerun()
 
 
 def setup_page(key: str) -> Lab:

@@ -240,12 +240,21 @@ def set_choice(name: str, value: Any) -> None:
 
 
 def routed() -> bool:
-    """Whether app.py's router has run in this session (see ui.page.leave_folder_mode)."""
+    """Whether app.py's router has run in this session (see ui.page.leave_folder_mode). False, not None, once
+    the page has rerun itself through the router (``first_unrouted_run``)."""
     return bool(st.session_state.get(ROUTED))
 
 
 def set_routed() -> None:
     st.session_state[ROUTED] = True
+
+
+def first_unrouted_run() -> bool:
+    """True once per session, in a run the router did not make (a cold link in folder mode); False after."""
+    if st.session_state.get(ROUTED) is None:
+        st.session_state[ROUTED] = False
+        return True
+    return False
 
 
 def page() -> str:
@@ -272,3 +281,29 @@ def set_widget(key: str, value: Any) -> None:
 
 def widget_value(key: str, default: Any = None) -> Any:
     return st.session_state.get(key, default)
+
+
+# ---------------------------------------------------------------- the class board (issue 12)
+# A learner's token and a teacher's keys are kept here for the session; the Class page also mirrors them in its
+# URL so that a reload keeps them (see ui/labs/class_board.py for why that is acceptable).
+
+CLASS_LEARNER = "class_learner"  # the token Board.join handed this learner: their own key, nothing else's
+CLASS_TEACHER = "class_teacher"  # (class code, teacher secret) of the board this session opened
+
+
+def class_token() -> str | None:
+    """The learner token of the class this session joined, or None."""
+    return st.session_state.get(CLASS_LEARNER)
+
+
+def set_class_token(token: str | None) -> None:
+    st.session_state[CLASS_LEARNER] = token
+
+
+def teacher_keys() -> tuple[str, str] | None:
+    """(code, teacher secret) of the class board this session opened, or None."""
+    return st.session_state.get(CLASS_TEACHER)
+
+
+def set_teacher_keys(keys: tuple[str, str] | None) -> None:
+    st.session_state[CLASS_TEACHER] = keys

@@ -59,6 +59,10 @@ def parameters_of(model: nn.Module) -> Direction:
 
 
 def flatten(direction: Direction) -> torch.Tensor:
+    """All tensors end to end (P,); empty when nothing is left to vary (a network whose only parameters are
+    in the layer ``PlaneLoss`` folds into its maps)."""
+    if not direction:
+        return torch.zeros(0)
     return torch.cat([t.reshape(-1) for t in direction.values()])
 
 

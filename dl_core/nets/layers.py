@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch import nn
@@ -24,6 +24,12 @@ MAX_SIZE = 4_096  # units, channels or hidden size of one layer (the work budget
 MAX_HEADS = 16
 KERNELS = (1, 2, 3, 4, 5, 6, 7)
 MAX_DROPOUT = 0.9
+# What one call of a layer costs whatever its size (Python, dispatch, allocation), in multiply-add equivalents at
+# the ~10 billion a second the two-core box manages: what a landscape's grid point or a Hessian-vector product
+# mostly pays on a small network (measured, ``benchmarks/limits.py``).
+CALL_OVERHEAD = 100_000  # ~10 µs
+ATTENTION_OVERHEAD = 20_000_000  # ~2 ms: nn.MultiheadAttention's checks and reshapes, in Python
+STEP_OVERHEAD = 1_000_000  # per step of a recurrent layer: its backward, and a Hessian's, walk the steps one by one
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class Cost:
     parameters: int
     macs: int
     stored: int
+    overhead: int = CALL_OVERHEAD  # per call, whatever the number of examples
 
 
 def _need(shape: Shape, dims: int, what: str) -> None:
@@ -164,8 +171,8 @@ def _residual(d: LayerDef, s: Shape) -> Cost:
     if len(s) == 3:
         _kernel_fits(d, s)
         per_conv = s[0] * s[0] * d.kernel ** 2
-        return Cost(s, 2 * (per_conv + s[0]), 2 * per_conv * s[1] * s[2], 3 * math.prod(s))
-    return Cost(s, 2 * (s[-1] ** 2 + s[-1]), 2 * math.prod(s) * s[-1], 3 * math.prod(s))
+        return Cost(s, 2 * (per_conv + s[0]), 2 * per_conv * s[1] * s[2], 3 * math.prod(s), 4 * CALL_OVERHEAD)
+    return Cost(s, 2 * (s[-1] ** 2 + s[-1]), 2 * math.prod(s) * s[-1], 3 * math.prod(s), 4 * CALL_OVERHEAD)
 
 
 def _recurrent(gates: int, kept: int) -> Callable[[LayerDef, Shape], Cost]:
@@ -176,7 +183,7 @@ def _recurrent(gates: int, kept: int) -> Callable[[LayerDef, Shape], Cost]:
         steps, features, hidden = s[0], s[1], d.size
         per_step = gates * (features * hidden + hidden * hidden)
         return Cost((steps, hidden), gates * (features * hidden + hidden * hidden + 2 * hidden), steps * per_step,
-                    steps * hidden * kept)
+                    steps * hidden * kept, steps * STEP_OVERHEAD)
     return cost
 
 
@@ -188,8 +195,9 @@ def _attention(d: LayerDef, s: Shape) -> Cost:
         raise ShapeError(f"splits {s[1]} features into {d.size} heads, which does not divide evenly")
     steps, features = s
     parameters = 4 * features * features + 4 * features + 2 * features  # q, k, v and out projections; LayerNorm
-    macs = 4 * steps * features * features + 2 * steps * steps * features
-    return Cost(s, parameters, macs, 6 * steps * features + 2 * d.size * steps * steps)
+    scores = d.size * steps * steps  # one T×T matrix of attention weights a head
+    macs = 4 * steps * features * features + 2 * steps * steps * features + 5 * scores  # softmax: ~5 operations a score
+    return Cost(s, parameters, macs, 6 * steps * features + 2 * scores, ATTENTION_OVERHEAD)
 
 
 def _flatten(d: LayerDef, s: Shape) -> Cost:
@@ -297,12 +305,12 @@ class PlannedLayer:
         return self.cost.parameters
 
 
-def plan(layers: list[LayerDef] | tuple[LayerDef, ...], input_shape: Shape, n_outputs: int) -> list[PlannedLayer]:
-    """Every layer with its shapes, parameters and cost, then the output head, from shapes alone; raises
-    ShapeError at the first layer that cannot follow, naming it."""
+def planned_layers(layers: list[LayerDef] | tuple[LayerDef, ...], input_shape: Shape) -> Iterator[PlannedLayer]:
+    """The layers one by one with their shapes, parameters and cost, from shapes alone; raises ShapeError at the
+    first one that cannot follow, naming it (the editor shows the layers before it with their shapes)."""
     if len(layers) > MAX_LAYERS:
         raise ShapeError(f"A network may have at most {MAX_LAYERS} layers, not {len(layers)}.")
-    planned, shape = [], tuple(input_shape)
+    shape = tuple(input_shape)
     for index, layer in enumerate(layers, 1):
         problem = layer_problem(index, layer)
         if problem:
@@ -312,8 +320,15 @@ def plan(layers: list[LayerDef] | tuple[LayerDef, ...], input_shape: Shape, n_ou
             cost = kind.cost(layer, shape)
         except ShapeError as error:
             raise ShapeError(f"Layer {index} ({kind.label}) {error}.") from None
-        planned.append(PlannedLayer(index, layer, shape, cost))
+        yield PlannedLayer(index, layer, shape, cost)
         shape = cost.output
+
+
+def plan(layers: list[LayerDef] | tuple[LayerDef, ...], input_shape: Shape, n_outputs: int) -> list[PlannedLayer]:
+    """Every layer (``planned_layers``), then the output head; raises ShapeError at the first layer that cannot
+    follow, naming it."""
+    planned = list(planned_layers(layers, input_shape))
+    shape = planned[-1].output if planned else tuple(input_shape)
     if len(shape) != 1:
         raise ShapeError(f"The output layer needs a vector, but the last layer gives {describe(shape)}: "
                          f"end with {'Flatten' if len(shape) == 3 else 'Last step or Flatten'}.")

@@ -119,7 +119,7 @@ def from_json(text: str | bytes, uploads: Uploads | None = None) -> tuple[Spec |
         return None, [f"The JSON nests more than {MAX_JSON_DEPTH} levels deep; a network's JSON is flat."]
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+    except (ValueError, RecursionError) as error:  # ValueError: a JSONDecodeError, or an integer of 4,300+ digits
         return None, [f"This is not JSON ({shown(error)})."]
     if not isinstance(data, dict):
         return None, ["The JSON is not an object of settings."]

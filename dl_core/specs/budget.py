@@ -42,7 +42,7 @@ EVALUATION_MEMORY = Budget("the evaluation memory budget", 256 * 2**20, "bytes",
                           "layers, or pool earlier: the whole data set passes through the network at once when it is "
                           "evaluated, and Gradient Flow keeps every activation of the training set")
 LANDSCAPE_WORK = Budget("the landscape budget", 60e9, "multiply-adds", "use a coarser grid, or a smaller network")
-SHARPNESS_WORK = Budget("the sharpness budget", 40e9, "multiply-adds", "use a smaller network")
+SHARPNESS_WORK = Budget("the sharpness budget", 25e9, "multiply-adds", "use a smaller network")
 PROBE_WORK = Budget("the one-example budget", 2e9, "multiply-adds", "use a smaller network")
 ATTRIBUTION_WORK = Budget("the attribution budget", 20e9, "multiply-adds", "use fewer steps or samples, a larger "
                           "window, stride or patch, fewer examples, or a smaller network")
@@ -64,6 +64,7 @@ class Work:
     stored: int  # floats kept per example for the backward pass
     parameters: int
     largest: str  # the layer that does the most work, as a learner names it ("layer 3 (Conv2d)")
+    overhead: int = 0  # multiply-add equivalents one pass costs whatever the number of examples (its layers' calls)
 
 
 def _amount(value: float, unit: str) -> str:
@@ -103,12 +104,13 @@ def training_problems(work: Work, batch: int, n_examples: int) -> list[str]:
 
 
 def landscape_problem(work: Work, grid_points: int, n_examples: int) -> str | None:
-    return over(LANDSCAPE_WORK, grid_points * n_examples * work.macs,
+    """Each grid point is a pass over the examples: on a small network its layers' calls cost more than their sums."""
+    return over(LANDSCAPE_WORK, grid_points * (n_examples * work.macs + work.overhead),
                 f"A landscape of {grid_points:,} grid points on {n_examples:,} examples", work.largest)
 
 
 def sharpness_problem(work: Work, n_examples: int, iterations: int = SHARPNESS_ITERATIONS) -> str | None:
-    return over(SHARPNESS_WORK, iterations * HVP_COST * n_examples * work.macs,
+    return over(SHARPNESS_WORK, iterations * HVP_COST * (n_examples * work.macs + work.overhead),
                 f"Estimating the sharpness ({iterations} Hessian-vector products on {n_examples:,} examples)",
                 work.largest)
 

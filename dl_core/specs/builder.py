@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Mapping
 from ..data import Data, DataError
 from ..data.points import DATASETS
 from ..data.tasks import POINT_SETS, TASKS, is_upload, task_shape
-from ..nets.layers import LAYERS, MAX_LAYERS, LayerDef, ShapeError, layer_problem, plan
+from ..nets.layers import LAYERS, MAX_LAYERS, LayerDef, PlannedLayer, ShapeError, layer_problem, plan, planned_layers
 from ..nets.mlp import INITS
 from ..objective import LOSSES, losses_for, task_of
 from ..transfer import SCRATCH, STARTS, start_problem
@@ -81,13 +81,25 @@ class BuilderSpec:
         n_outputs = 1 if shape.n_classes in (0, 2) and self.train.loss != "cross_entropy" else max(shape.n_classes, 1)
         return plan(self.layers, shape.input_shape, n_outputs)
 
+    def planned_so_far(self, uploads: Mapping[str, Data] | None = None) -> tuple[list[PlannedLayer], str | None]:
+        """The layers up to the first that cannot follow, with their shapes, and that refusal (None when every
+        layer and the output head fit: then the head is the last entry). For the editor, which shows each row's
+        shape even while a later row is impossible."""
+        done: list[PlannedLayer] = []
+        try:
+            for layer in planned_layers(self.layers, self.shape(uploads).input_shape):
+                done.append(layer)
+            return self.planned(uploads), None
+        except (ShapeError, DataError) as error:
+            return done, str(error)
+
     def work(self, uploads: Mapping[str, Data] | None = None) -> budget.Work:
         planned = self.planned(uploads)
         heaviest = max(planned, key=lambda p: p.cost.macs)
         name = "the output layer" if heaviest is planned[-1] else \
             f"layer {heaviest.index} ({LAYERS[heaviest.layer.kind].label})"
         return budget.Work(sum(p.cost.macs for p in planned), sum(p.cost.stored for p in planned),
-                           sum(p.parameters for p in planned), name)
+                           sum(p.parameters for p in planned), name, sum(p.cost.overhead for p in planned))
 
     def problems(self, uploads: Mapping[str, Data] | None = None) -> list[str]:
         """Checks across fields (each field alone is valid); [] when it can be built and trained."""

@@ -1,9 +1,10 @@
 import json
 
 import numpy as np
-from conftest import assert_fine, click, open_page, run_of, slot, spec_of, step, steps, wkey
+from conftest import assert_fine, chart_frame, click, open_page, run_of, slot, spec_of, step, steps, view_send, wkey
 
 from dl_core import PRESETS, LayerDef, to_json, to_query
+from ui import state
 from ui.controls import plain
 
 S = "builder"
@@ -13,13 +14,28 @@ def kinds(at) -> list[str]:
     return [layer.kind for layer in spec_of(at, S).layers]
 
 
+def shape_cells(at) -> list[tuple[str, int]]:
+    """Each editor row's output shape and parameter count, as the page writes them ("→ **6 × 8 × 8**", "60")."""
+    cells = [m.value for m in at.main.get("markdown") if m.value.startswith("→ **")]
+    return [(c.split("**")[1], int(c.split("[")[1].split(" ")[0].replace(",", ""))) for c in cells]
+
+
 def test_the_builder_opens_with_the_lenet_and_its_shapes():
     at = open_page(S)
     assert not at.error
-    frame = at.dataframe[0].value
-    assert list(frame["out"])[-1] == "10" and sum(frame["parameters"]) == 5750
-    assert sum(frame["multiply-adds"]) == spec_of(at, S).work().macs
+    cells = shape_cells(at)
+    assert cells[0] == ("6 × 8 × 8", 60) and cells[-1] == ("10", 650) and len(cells) == 10, "every row and the head"
+    assert sum(p for _, p in cells) == 5750 == spec_of(at, S).work().parameters
+    assert any(m.value == "5,750" for m in at.main.get("metric"))
     assert at.selectbox(key=wkey(S, "preset")).value == "lenet", "the preset box names the network loaded"
+
+
+def test_rows_before_an_impossible_layer_keep_their_shapes():
+    at = open_page(S)
+    at.selectbox(key=wkey(S, "layers", 6, "kind")).set_value("conv2d").run()  # a convolution where Flatten was
+    cells = shape_cells(at)
+    assert len(cells) == 6 and cells[-1] == ("16 × 2 × 2", 0), "rows 1 to 6 still show their shapes"
+    assert any("does not fit" in m.value for m in at.main.get("markdown"))
 
 
 def test_add_move_and_remove_layers():
@@ -85,7 +101,33 @@ def test_training_the_digits_cnn_raises_test_accuracy():
     trainer = run_of(at, S).trainer
     assert trainer.step_count == 100
     assert trainer.history.last("test_accuracy") > 0.8
-    assert any("Misclassified test examples" in m.value for m in at.markdown)
+    header, arrays = chart_frame(at, S)
+    panels = {p["key"]: p for p in header["layout"]}
+    assert [p["kind"] for p in header["layout"]] == ["lines", "lines", "heatmap", "images"]
+    assert panels["misclassified"]["title"] == "Misclassified test examples"
+    wrong = int((trainer.predictions("test")[0] != trainer.predictions("test")[1]).sum())
+    assert header["panels"]["misclassified"]["note"].startswith(f"{wrong} of {len(trainer.y_test)} test examples")
+    captions = header["panels"]["misclassified"]["captions"]
+    assert len(captions) == min(16, wrong) == len(arrays["misclassified.pixels"])
+    assert all(" → " in c for c in captions), "true class → the network's answer"
+    assert (arrays["confusion.values"] == trainer.confusion_matrix("test")).all()
+    assert list(arrays["loss.x"]) == trainer.history.step and header["status"]["step"] == 100
+
+
+def test_the_live_view_plays_pauses_and_steps_with_its_own_buttons():
+    at = open_page(S)
+    view_send(at, S, "command", "play")
+    assert at.session_state[state.LIVE][S].playing
+    before = steps(at, S)
+    at.run()  # a tick of the live fragment
+    assert steps(at, S) > before, "a tick trains the steps the clock says are due"
+    view_send(at, S, "command", "pause")
+    paused = steps(at, S)
+    at.run()
+    assert steps(at, S) == paused and not at.session_state[state.LIVE][S].playing
+    assert chart_frame(at, S)[0]["status"]["playing"] is False, "the view shows the paused state"
+    view_send(at, S, "command", "reset")
+    assert steps(at, S) == 0
 
 
 def test_a_drawn_digit_gets_a_prediction():
@@ -157,3 +199,16 @@ def test_an_over_budget_network_is_refused_with_the_budget_named():
     assert spec_of(at, S).task == "digits" and "batchnorm" not in kinds(at), "the task's own network opens instead"
     step(at, S)
     assert steps(at, S) > 0, "the session trains the network it fell back to"
+
+
+def test_a_value_typed_beyond_a_fields_limit_is_refused_in_words_and_the_network_stays():
+    at = open_page(S)
+    before = spec_of(at, S)
+    box = at.number_input(key=wkey(S, "layers", 7, "size"))
+    box.set_value(99_999).run()
+    assert_fine(at)
+    assert any("units: 99,999 is outside its limits, 1 to 4,096; it stays 64" in e.value.replace("\\", "")
+               for e in at.error), [e.value for e in at.error]
+    assert spec_of(at, S) == before and at.number_input(key=wkey(S, "layers", 7, "size")).value == 64
+    at.number_input(key=wkey(S, "layers", 7, "size")).set_value(32).run()
+    assert spec_of(at, S).layers[7].size == 32 and not at.error, "a value in range is taken, the message goes"

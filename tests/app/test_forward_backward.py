@@ -95,3 +95,16 @@ def test_every_kind_of_builder_network_is_followed_through():
         at = open_page(PAGE, to_query(PRESETS[name].spec))
         assert not at.error, (name, [e.value for e in at.error])
         assert at.select_slider(key=wkey("builder", "any_forward")).options, name
+
+
+def test_a_chosen_unit_follows_a_layer_made_narrower_and_a_typed_one_beyond_it_is_refused_in_words():
+    """Streamlit raises when a kept value falls outside bounds that moved; here the unit is brought inside."""
+    at = open_page(PAGE, {"layers": "4:tanh,2:tanh"})
+    at.number_input(key=wkey("playground", "forward_unit", 0)).set_value(4).run()
+    assert "z^{(1)}_{4}" in latex(at)
+    at.number_input(key=wkey("playground", "forward_unit", 0)).set_value(9).run()
+    assert any("Unit: 9 is outside its limits, 1 to 4; it stays 4" in e.value.replace("\\", "") for e in at.error)
+    at.number_input(key=wkey("playground", "layers", 0, "width")).set_value(2).run()
+    assert_fine(at)
+    assert spec_of(at).model.hidden[0].width == 2
+    assert "z^{(1)}_{2}" in latex(at) and "z^{(1)}_{4}" not in latex(at)

@@ -88,8 +88,9 @@ def test_a_drawn_target_without_enough_points_opens_the_ring_with_a_warning():
 def test_a_gan_over_the_step_budget_is_refused_naming_it_and_a_link_falls_back():
     wide = (LayerSpec(MAX_GAN_WIDTH, "relu"),) * 4
     hog = GanSpec(generator=wide, discriminator=wide, train=GanTrain(loss="wgan_gp", d_steps=10, batch_size=1024))
-    (problem,) = validate(hog)
-    assert "the training-step budget is" in problem and "smaller batch" in problem
+    step, memory = validate(hog)  # too slow to train, and too big to evaluate all at once
+    assert "the training-step budget is" in step and "smaller batch" in step
+    assert "the evaluation memory budget is" in memory and "in the generator" in memory
     spec, warnings = from_query(to_query(hog))
     assert validate(spec) == [] and spec.generator != wide and "training-step budget" in warnings[0]
 

@@ -1,6 +1,7 @@
 """A real server and a real Chromium: start streamlit on a free port, drive it with playwright."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -109,3 +110,40 @@ def screenshot(page, name: str, for_readme: bool = True) -> Path:
         DOCS.mkdir(exist_ok=True)
         shutil.copy(path, DOCS / path.name)
     return path
+
+
+# ---------------------------------------------------------------- the Playground's live view (a canvas component)
+# Its elements live in a shadow root: playwright's CSS locators pierce it, document.querySelector does not.
+
+LIVE_STATUS = re.compile(r"Step ([\d,]+) · epoch [\d.,]+ · train loss ([\d.]+)")
+
+
+def status(page, timeout: float = 15.0) -> tuple[int, float]:
+    """(step, train loss) as the live view's status line shows them (it reads "Loading…" until the first frame)."""
+    deadline, text = time.time() + timeout, ""
+    while time.time() < deadline:
+        text = page.locator(".live-view .status").inner_text()
+        match = LIVE_STATUS.search(text)
+        if match:
+            return int(match.group(1).replace(",", "")), float(match.group(2))
+        time.sleep(0.1)
+    raise AssertionError(f"the live view's status line says {text!r}")
+
+
+def wait_for_status(page, condition, timeout=30.0) -> tuple[int, float]:
+    deadline = time.time() + timeout
+    now = None
+    while time.time() < deadline:
+        now = status(page)
+        if condition(*now):
+            return now
+        time.sleep(0.1)
+    raise AssertionError(f"status stayed at {now}")
+
+
+def play_button(page):
+    return page.locator(".live-view button.play")
+
+
+def step_button(page):
+    return page.locator(".live-view button.step")

@@ -1,32 +1,10 @@
 import re
 import time
 
-from conftest import screenshot
+from conftest import play_button, screenshot, status, wait_for_status
 
-STATUS = re.compile(r"Step ([\d,]+) · epoch [\d.,]+ · train loss ([\d.]+)")
 DEEP_LINK = ("/Playground?dataset=xor&noise=10&layers=5:relu,3:relu&optimizer=adam&lr=0.01"
              "&test=1&seed=7&features=x1,x2,x1x2")
-
-
-def status(page) -> tuple[int, float]:
-    text = page.locator(".live-view .status").inner_text()
-    match = STATUS.search(text)
-    return int(match.group(1).replace(",", "")), float(match.group(2))
-
-
-def wait_for_status(page, condition, timeout=30.0) -> tuple[int, float]:
-    deadline = time.time() + timeout
-    now = None
-    while time.time() < deadline:
-        now = status(page)
-        if condition(*now):
-            return now
-        time.sleep(0.1)
-    raise AssertionError(f"status stayed at {now}")
-
-
-def play_button(page):
-    return page.locator(".live-view button.play")
 
 
 def test_cold_deep_link_shows_its_state_then_trains_live(fresh_server, page):

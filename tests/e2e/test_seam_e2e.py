@@ -5,7 +5,7 @@ network opened cold from its link."""
 import re
 from urllib.parse import urlencode
 
-from conftest import ARTIFACTS, screenshot
+from conftest import ARTIFACTS, play_button, screenshot, step_button, wait_for_status
 
 from dl_core import PRESETS, PlaygroundSpec, to_query
 
@@ -30,7 +30,12 @@ def choose(page, name: str, value: str) -> None:
 
 
 def parameters(page) -> str:
-    return page.get_by_text(re.compile(r"[\d,]+ parameters")).first.inner_text()
+    """The network's total, as the metric beside the editor shows it."""
+    return page.get_by_test_id("stMetricValue").first.inner_text()
+
+
+def total_is(page, figure: str) -> None:
+    page.get_by_test_id("stMetricValue").get_by_text(figure, exact=True).wait_for()
 
 
 def settle(page, expected_rows: int) -> None:
@@ -40,14 +45,15 @@ def settle(page, expected_rows: int) -> None:
 
 def test_the_builder_keeps_the_network_the_learner_sees(server, page):
     page.goto(server.url + "/Builder")
-    page.get_by_text("5,750 parameters").wait_for()
+    total_is(page, "5,750")
     settle(page, 9)
     lenet = ["Conv2d", "Activation", "MaxPool", "Conv2d", "Activation", "MaxPool", "Flatten", "Linear", "Activation"]
     assert rows(page) == lenet
-    page.get_by_role("button", name="close").first.click()  # ✕ on row 1
-    page.get_by_text("4,970 parameters").wait_for()
+    page.get_by_role("button", name="close").first.click()  # ✕ on row 1 (it names itself "Remove layer 1")
+    total_is(page, "4,970")
     assert rows(page) == lenet[1:], "every row shows its own layer after the first is removed"
-    page.get_by_role("button", name="arrow_downward").nth(1).click()  # ↓ on row 2
+    page.get_by_role("button", name="swap_vert").nth(1).click()  # row 2's move menu, then "Move down"
+    page.get_by_role("button", name="Move down").click()
     page.wait_for_timeout(2000)
     assert rows(page) == ["Activation", "Conv2d", "MaxPool", "Activation", "MaxPool", "Flatten", "Linear", "Activation"]
     before = parameters(page)
@@ -57,7 +63,7 @@ def test_the_builder_keeps_the_network_the_learner_sees(server, page):
     assert page.get_by_role("combobox", name="Start from a preset").input_value() == "Your own network"
 
     choose(page, "Data", "Remember the first symbol")
-    page.get_by_text("4,996 parameters").wait_for()
+    total_is(page, "4,996")
     assert rows(page) == ["LSTM", "Last step"]
     assert not page.get_by_test_id("stAlert").filter(has_text="Conv2d").count(), "no error about a layer not added"
     assert "LSTM" in page.get_by_role("combobox", name="Start from a preset").input_value()
@@ -77,7 +83,7 @@ def test_the_builder_keeps_the_network_the_learner_sees(server, page):
 def test_a_builder_link_opens_its_network_cold(fresh_server, page):
     spec = PRESETS["lstm"].spec
     page.goto(f"{fresh_server.url}/Builder?{urlencode(to_query(spec))}")
-    page.get_by_text("4,996 parameters").wait_for()
+    total_is(page, "4,996")
     settle(page, 2)
     assert rows(page) == ["LSTM", "Last step"]
     assert page.get_by_role("combobox", name="Data", exact=True).input_value() == "Remember the first symbol"
@@ -90,14 +96,14 @@ def test_a_teachers_link_opened_cold_hides_and_locks(fresh_server, page):
     spec = PlaygroundSpec()
     query = to_query(spec) | classroom_query(spec, frozenset({"noise", "features"}), frozenset({"lr", "dataset"}))
     page.goto(f"{fresh_server.url}/Playground?{urlencode(query)}")
-    page.get_by_role("button", name="Play").wait_for()
+    play_button(page).wait_for()
     sidebar = page.get_by_test_id("stSidebar")
     assert not sidebar.get_by_text("Noise (%)").count() and not sidebar.get_by_text("Input features").count()
     assert page.get_by_role("combobox", name="Dataset").is_disabled()
     assert sidebar.get_by_role("slider", name="Learning rate").is_disabled()
     assert not sidebar.get_by_role("button", name="For teachers").count()
-    page.get_by_role("button", name="Step", exact=True).click()
-    page.get_by_text(re.compile(r"^Step 25 · ")).wait_for()
+    step_button(page).click()
+    wait_for_status(page, lambda step, _: step > 0)
     assert "lock=" in page.url and "seal=" in page.url
     screenshot(page, "teacher-link")
 
@@ -108,12 +114,12 @@ def test_a_csv_uploaded_in_the_browser_trains(server, page):
     path = ARTIFACTS / "points.csv"
     path.write_text("\n".join(lines))
     page.goto(server.url + "/Playground")
-    page.get_by_role("button", name="Play").wait_for()
+    play_button(page).wait_for()
     page.get_by_text("Your own points (CSV)").click()
     page.get_by_test_id("stSidebar").locator("input[type=file]").set_input_files(str(path))
     page.get_by_text(re.compile("Read 150 rows")).wait_for()
     page.get_by_role("button", name="Train on these points").click()
     page.wait_for_url(re.compile(r"dataset=upload%3A"))
-    page.get_by_role("button", name="Step", exact=True).click()
-    page.get_by_text(re.compile(r"^Step 25 · ")).wait_for()
+    step_button(page).click()
+    wait_for_status(page, lambda step, _: step > 0)
     assert "Your points" in page.get_by_role("combobox", name="Dataset").input_value()

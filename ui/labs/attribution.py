@@ -45,7 +45,7 @@ from dl_core.viz.attribution import (
 )
 from dl_core.viz.colors import DIVERGING_SCALE
 from ui import state
-from ui.controls import plain
+from ui.controls import number_box, plain
 from ui.examples import pick_example
 from ui.jobs import heavy
 from ui.live import live_panel
@@ -56,6 +56,7 @@ KEY = "attribution"  # the lab's registry key: its widgets' keys, choices and re
 PREDICTED = "predicted"
 AUTO_WORK = 2e8  # multiply-adds a view may spend by itself on a rerun (~0.1 s here); more waits for a button
 ON_A_BUTTON = ("shapley_sampling", "lime")  # hundreds of questions to the network for one map: always on a button
+MAX_TYPED = 1_000_000  # an option with no upper limit of its own: the core's budgets bind long before
 KEEP = 24  # results kept per view
 ARROWS = 15  # the gradient arrows' grid, per side
 CURVE_POINTS = 6  # ε values on the robustness curve, 0 to the chosen ε
@@ -82,6 +83,18 @@ def kept(slot: str, widget: Callable[..., T], name: str, default: Any, *args: An
     state.set_widget(widget_key, value)
     return widget(*args, key=widget_key, on_change=lambda: state.set_choice(choice, state.widget_value(widget_key)),
                   **kwargs)
+
+
+def kept_number(slot: str, where, name: str, default: int, label: str, low: int, high: int | None,
+                help_text: str) -> int:
+    """A whole number kept like ``kept``, its range checked in words (``number_box``) rather than by Streamlit."""
+    high = MAX_TYPED if high is None else high
+    choice = f"{slot}.{KEY}.{name}"
+    value = state.choice(choice, default)
+    widget_key = key(slot, name)
+    state.set_widget(widget_key, value if isinstance(value, int) and low <= value <= high else default)
+    return number_box(where, label, low, high, widget_key,
+                      lambda: state.set_choice(choice, state.widget_value(widget_key)), help=help_text)
 
 
 def refusing(view: Callable[..., T]) -> Callable[..., T | None]:
@@ -280,9 +293,8 @@ def option_control(slot: str, run: Run, m: Method, o: Option, default: Any, wher
                     format_func=lambda c: SMOOTHINGS.get(c, c), help=_help(o))
     low, high = o.low if o.low is not None else 0, o.high
     if o.integer:
-        return kept(slot, where.number_input, name, int(default), o.label, min_value=int(low),
-                    max_value=None if high is None else int(high), step=1, help=_help(o),
-                    fits=lambda v: isinstance(v, int) and v >= low and (high is None or v <= high))
+        return kept_number(slot, where, name, int(default), o.label, int(low), None if high is None else int(high),
+                           _help(o))
     return kept(slot, where.slider, name, float(default), o.label, float(low), float(high), step=0.01, help=_help(o),
                 fits=lambda v: isinstance(v, float) and low <= v <= high)
 
@@ -304,10 +316,9 @@ def layer_controls(slot: str, run: Run, m: Method, where: list) -> dict[str, Any
     chosen: dict[str, Any] = {"layer": layer}
     if m.family == "neuron":
         units = by_name[layer].units
-        unit = kept(slot, where[1].number_input, f"unit.{kind}.{layer}", 1, f"Unit (1 to {units:,})", min_value=1,
-                    max_value=units, step=1, fits=lambda v: isinstance(v, int) and 1 <= v <= units,
-                    help=f"{OPTIONS['unit'].explanation[:1].upper() + OPTIONS['unit'].explanation[1:]}, as "
-                         "PyTorch lays it out (channel by channel, then row by row).")
+        unit = kept_number(slot, where[1], f"unit.{kind}.{layer}", 1, f"Unit (1 to {units:,})", 1, units,
+                           f"{OPTIONS['unit'].explanation[:1].upper() + OPTIONS['unit'].explanation[1:]}, as "
+                           "PyTorch lays it out (channel by channel, then row by row).")
         where[1].caption(by_name[layer].unit_label(int(unit) - 1))
         chosen["unit"] = int(unit) - 1  # the core counts from 0
     return chosen
@@ -543,9 +554,8 @@ def faithfulness_view(slot: str, run: Run, example: Example, chosen: Chosen, net
                "input moves a little (lower is steadier). **Deletion**: remove the inputs the map ranks highest "
                "first; a faithful map makes the probability fall faster than a random order does.")
     left, right = st.columns(2)
-    perturbations = kept(slot, left.number_input, "perturbations", 10, "Perturbations", min_value=1,
-                         max_value=MAX_PERTURBATIONS, step=1, fits=lambda v: isinstance(v, int) and 1 <= v <= 200,
-                         help="Noisy inputs each estimate uses: more give a steadier estimate and cost more.")
+    perturbations = kept_number(slot, left, "perturbations", 10, "Perturbations", 1, MAX_PERTURBATIONS,
+                                "Noisy inputs each estimate uses: more give a steadier estimate and cost more.")
     absent = [b for b in ("zeros", "blurred", "noise", "mean") if kind in BASELINES[b].kinds]
     baseline = kept(slot, right.selectbox, f"deletion_baseline.{kind}", "zeros", "Deleted inputs become", absent,
                     fits=lambda v: v in absent, format_func=lambda b: BASELINES[b].label,
@@ -702,9 +712,9 @@ def epsilon_control(slot: str, run: Run, where: list) -> float:
     where[0].slider("ε: the largest change of any input", 0.0, maximum, step=maximum / 100, key=slider,
                     format="%.3f", on_change=lambda: state.set_choice(choice, float(state.widget_value(slider))),
                     help=f"Every input may move by at most ε (0 to {maximum:.3g}, half the range of the inputs).")
-    where[1].number_input("or type ε", step=maximum / 100, format="%.4f", key=box,
-                          on_change=lambda: state.set_choice(choice, float(state.widget_value(box) or 0.0)),
-                          help="An exact ε; the slider follows.")
+    number_box(where[1], "or type ε", 0.0, maximum, box,
+               lambda: state.set_choice(choice, float(state.widget_value(box))), step=maximum / 100, format="%.4f",
+               help="An exact ε; the slider follows.")
     return epsilon
 
 
@@ -744,10 +754,8 @@ def fool_view(slot: str, run: Run, example: Example, chosen: Chosen, network: tu
     epsilon = epsilon_control(slot, run, columns[1:3])
     steps = 10
     if kind == "pgd":
-        steps = kept(slot, columns[0].number_input, "pgd_steps", 10, "PGD steps", min_value=1,
-                     max_value=MAX_ATTACK_STEPS,
-                     step=1, fits=lambda v: isinstance(v, int) and 1 <= v <= MAX_ATTACK_STEPS,
-                     help="How many smaller steps PGD takes, each pulled back to within ε of the example.")
+        steps = kept_number(slot, columns[0], "pgd_steps", 10, "PGD steps", 1, MAX_ATTACK_STEPS,
+                            "How many smaller steps PGD takes, each pulled back to within ε of the example.")
     result = computed(slot, "attack", (network, example_key(example), kind, epsilon, int(steps)),
                       lambda progress: attack(run, example, epsilon, kind, int(steps)), "Attacking…", True, "", "")
     if run.data.input_kind == "image":  # three pictures side by side need the whole width

@@ -11,7 +11,7 @@ from dl_core.analyses.examples import class_probabilities, from_drawing
 from dl_core.analyses.playground_pictures import confusion_figure, learning_curves
 from dl_core.data.tasks import is_upload
 from dl_core.export import script, weights_file
-from dl_core.nets.layers import LAYERS, ShapeError
+from dl_core.nets.layers import ShapeError
 from dl_core.specs.budget import BYTES_PER_FLOAT, STEP_COST
 from dl_core.specs.presets import preset_named
 from dl_core.viz.images import image_grid
@@ -23,6 +23,7 @@ from ui.live import every_while_playing, live_panel
 from ui.uploads import upload_csv
 
 CUSTOM = "custom"
+EDITOR_WIDTH, SUMMARY_WIDTH = 624, 300  # side by side from about 1,300 px of screen; stacked on a projector
 
 
 def presets_and_uploads(slot: str, where) -> None:
@@ -33,9 +34,9 @@ def presets_and_uploads(slot: str, where) -> None:
         state.set_widget(preset_key, preset_named(draft) or CUSTOM)
         state.set_choice(f"{slot}.preset_shown_for", draft)
     chosen = where.selectbox("Start from a preset", [CUSTOM, *PRESETS], key=preset_key,
-                             format_func=lambda p: "Your own network" if p == CUSTOM
-                             else f"{PRESETS[p].label} ({PRESETS[p].spec.shape().label})",
-                             help="A network that fits a task, to start from; Load replaces the layers.")
+                             format_func=lambda p: "Your own network" if p == CUSTOM else PRESETS[p].label,
+                             help="A network that fits a task, to start from; Load replaces the layers and the data. "
+                                  + "; ".join(f"{p.label}: {p.spec.shape().label}" for p in PRESETS.values()) + ".")
     if chosen != CUSTOM and chosen != preset_named(draft) and where.button(
             "Load this preset", icon=":material/download:", key=state.widget_key(slot, "load")):
         state.propose(slot, draft.for_task(PRESETS[chosen].task, PRESETS[chosen].layers, state.uploads()))
@@ -47,38 +48,33 @@ def presets_and_uploads(slot: str, where) -> None:
             st.rerun()
 
 
-def layers_and_shapes(slot: str) -> tuple:
-    """The layer editor beside the table of shapes, parameters and multiply-adds; returns the right column."""
+def layers_and_shapes(slot: str):
+    """The layer editor (each row with its output shape and parameters) and, beside it (below it on a narrow
+    screen), the network's totals: returns that side container, where export and open go too."""
     draft, spec = state.current(slot).draft, state.current(slot).valid
-    left, right = st.columns([1.25, 1])
+    row = st.container(horizontal=True, gap="small")
+    left = row.container(width=EDITOR_WIDTH)
+    right = row.container(width=SUMMARY_WIDTH)
     with left:
         st.subheader("Layers")
         draw_field(slot, next(f for f in spec.FIELDS if f.key == "layers"), where=left)
     show_problems(slot, where=left)
     shown = draft if not state.current(slot).problems else spec
     try:
-        planned, shape = shown.planned(state.uploads()), shown.shape(state.uploads())
-    except ShapeError:  # the draft is impossible: the valid spec's table is shown instead
+        shape, work = shown.shape(state.uploads()), shown.work(state.uploads())
+    except ShapeError:  # the draft is impossible: the totals are the valid network's
         shown = spec
-        planned, shape = shown.planned(state.uploads()), shown.shape(state.uploads())
+        shape, work = shown.shape(state.uploads()), shown.work(state.uploads())
     with right:
-        st.subheader("Shapes" if shown is draft else "Shapes of the last network that worked")
-        st.dataframe({
-            "#": [str(p.index) for p in planned],
-            "layer": [LAYERS[p.layer.kind].label if p.index <= len(shown.layers) else "Output (Linear)"
-                      for p in planned],
-            "in": [" × ".join(map(str, p.input)) for p in planned],
-            "out": [" × ".join(map(str, p.output)) for p in planned],
-            "parameters": [p.parameters for p in planned],
-            "multiply-adds": [p.cost.macs for p in planned],
-        }, hide_index=True, width="stretch", height=35 * (len(planned) + 1) + 3,  # every row, no inner scrolling
-            column_config={"multiply-adds": st.column_config.NumberColumn(help="For one example's forward pass")})
-        work = shown.work(state.uploads())
+        st.subheader("The network" if shown is draft else "The last network that worked")
         batch = shown.train.batch_size
-        st.caption(f"Input {' × '.join(map(str, shape.input_shape))} · **{work.parameters:,} parameters** · "
-                   f"{work.macs:,} multiply-adds an example · one step on a batch of {batch:,}: "
-                   f"≈{STEP_COST * batch * work.macs / 1e6:,.1f} million multiply-adds and "
-                   f"{batch * work.stored * BYTES_PER_FLOAT * 2 / 2**20:,.1f} MB of kept values")
+        st.metric("Parameters", f"{work.parameters:,}", help="Weights and biases the optimiser learns.")
+        st.markdown(f"Input **{' × '.join(map(str, shape.input_shape))}** · {work.macs:,} multiply-adds an example "
+                    f"(the most in {work.largest})  \n"
+                    f"One training step on a batch of {batch:,}: ≈{STEP_COST * batch * work.macs / 1e6:,.1f} million "
+                    f"multiply-adds and {batch * work.stored * BYTES_PER_FLOAT * 2 / 2**20:,.1f} MB of kept values.",
+                    help="From the layers' shapes alone, before anything is built: the work budgets refuse a network "
+                         "or a batch whose step would hold up the server for everyone else.")
     return right
 
 

@@ -17,6 +17,7 @@ from dl_core.observe.probe import probe
 from dl_core.viz.images import feature_maps
 from dl_core.viz.passes import every_number_diagram, matrix_heatmap, unit_bars
 from ui import state
+from ui.controls import number_box
 from ui.examples import pick_example
 from ui.live import live_panel
 
@@ -41,7 +42,7 @@ def mlp_view(slot: str, run: Run, example: Example) -> None:
         chosen = st.select_slider("Layer", names, key=key("forward_layer"))
         k = names.index(chosen)
         layer = ex.layers[k]
-        unit = st.number_input("Unit", 1, len(layer.z), 1, key=key("forward_unit", k)) - 1
+        unit = number_box(st, "Unit", 1, len(layer.z), key("forward_unit", k), value=1) - 1
         for line in forward_formula(ex, k, unit):
             st.latex(line)
         bars = {"z (before f)": layer.z, "a = f(z)": layer.a} if layer.activation else {"z (raw output)": layer.z}
@@ -51,7 +52,7 @@ def mlp_view(slot: str, run: Run, example: Example) -> None:
                                   key=key("backward_layer"))
         k = names.index(chosen)
         layer = ex.layers[k]
-        unit = st.number_input("Unit", 1, len(layer.z), 1, key=key("backward_unit", k)) - 1
+        unit = number_box(st, "Unit", 1, len(layer.z), key("backward_unit", k), value=1) - 1
         for line in backward_formula(ex, k, unit):
             st.latex(line)
         left, right = st.columns(2)
@@ -109,25 +110,25 @@ def any_network_view(slot: str, run: Run, example: Example) -> None:
         chosen = st.select_slider("Layer", names, key=key("any_forward"))
         layer = layers[names.index(chosen)]
         if layer.kind == "Linear":
-            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key=key("any_unit"))) - 1
+            unit = number_box(st, "Unit", 1, layer.output.shape[-1], key("any_unit"), value=1) - 1
             st.latex(linear_formula(layer, unit))
         elif layer.kind == "Conv2d":
             c1, c2, c3 = st.columns(3)
-            channel = int(c1.number_input("Channel", 1, layer.output.shape[0], 1, key=key("any_channel"))) - 1
+            channel = number_box(c1, "Channel", 1, layer.output.shape[0], key("any_channel"), value=1, say=st) - 1
             height, width = layer.output.shape[1:]  # start in the middle, away from the zero padding
-            row = int(c2.number_input("Row", 1, height, height // 2 + 1, key=key("any_row"))) - 1
-            column = int(c3.number_input("Column", 1, width, width // 2 + 1, key=key("any_column"))) - 1
+            row = number_box(c2, "Row", 1, height, key("any_row"), value=height // 2 + 1, say=st) - 1
+            column = number_box(c3, "Column", 1, width, key("any_column"), value=width // 2 + 1, say=st) - 1
             st.latex(conv_formula(layer, channel, row, column))
         tensor_view(layer.output.numpy(), f"{chosen}: its output", key("any_output"))
     with backward_tab:
         chosen = st.select_slider("Layer (the backward pass starts at the output)", names[::-1], key=key("any_back"))
         layer = layers[names.index(chosen)]
         if layer.kind == "Linear":
-            unit = int(st.number_input("Unit", 1, layer.output.shape[-1], 1, key=key("any_back_unit"))) - 1
+            unit = number_box(st, "Unit", 1, layer.output.shape[-1], key("any_back_unit"), value=1) - 1
             for line in linear_chain_rule(layer, unit):
                 st.latex(line)
         elif layer.kind == "Conv2d":
-            channel = int(st.number_input("Channel", 1, layer.output.shape[0], 1, key=key("any_back_channel"))) - 1
+            channel = number_box(st, "Channel", 1, layer.output.shape[0], key("any_back_channel"), value=1) - 1
             st.latex(conv_chain_rule(layer, channel))
         tensor_view(layer.grad_output.numpy(), f"∂L/∂(output of {chosen})", key("any_grad"))
         if layer.grad_weight is not None:
