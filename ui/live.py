@@ -1,21 +1,34 @@
 """The one live-fragment helper every lab uses: Play/Pause, Step and Reset, then (while playing) one tick
 of training and a redraw, on a timer. How fast the network learns is the spec's speed in steps a second,
 measured against the clock, so it does not depend on how often the browser manages to redraw.
+
+Ways to redraw: the Playground's own live view (ui/labs/playground.py) and ``live_charts_panel`` send compact
+frames to canvas views that repaint in place (the Builder, Gradient Flow, the Loss Landscape's path use the latter);
+``live_panel`` reruns Streamlit elements (plotly charts) a few times a second, for the labs not moved yet.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Sequence
+from weakref import WeakKeyDictionary
 
 import streamlit as st
 
 from dl_core import Run
+from dl_core.analyses.chart_frames import Panel, chart_frame
+from dl_core.analyses.frames import run_status
 from ui import state
+from ui.components.live_charts import live_charts
+from ui.components.live_view import trigger
 from ui.page import guarded
 
 TICK_SECONDS = 0.1  # a redraw every tick while playing
+CHART_TICK_SECONDS = 0.1  # the live charts' data ticks; the browser spreads each tick's records over the next tick
 MAX_CATCH_UP = 4  # a late tick trains at most this many ticks' worth of steps
+TRAIN_SHARE = 0.6  # of a live charts tick, at most, for training: the rest sends the frame
+_seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record)
+# cost lately on this server; weak, so that it goes with the run
 
 
 def steps_per_step_button(run: Run) -> int:
@@ -54,17 +67,47 @@ def buttons(slot_names: tuple[str, ...]) -> None:
         st.rerun()
 
 
-def tick(entries: list[state.Live], every: float) -> None:
-    """One tick of playing runs: the steps the clock says are due (bounded), the same number for every run
-    trained together, then the divergence check."""
+def apply_command(slot: str, command: str) -> None:
+    """What a live view's own buttons ask for: "play", "pause", "step" or "reset" (anything else is ignored)."""
+    entry = state.live(slot)
+    if command == "play" and not entry.run.trainer.diverged:
+        entry.playing, entry.last_tick = True, time.monotonic()
+    elif command == "pause":
+        entry.playing = False
+    elif command == "step" and not entry.run.trainer.diverged:
+        entry.run.trainer.step(steps_per_step_button(entry.run))
+    elif command == "reset":
+        state.reset(slot)
+
+
+def tick(entries: list[state.Live], every: float, budget: float | None = None) -> None:
+    """One tick of playing runs: the steps the clock has paid for since the last one (at most ``MAX_CATCH_UP``
+    ticks' worth), the same number for every run trained together, then the divergence check. A fraction of a
+    step carries over to the next tick, so a speed below the tick rate trains at that speed, not a step a tick.
+
+    ``budget``: the seconds of training a tick may take, judged from what a step (and the tick's record) has cost
+    this run lately. A server that cannot keep up with the speed then trains fewer steps, not fewer frames: the
+    view stays smooth and says the step count it reached."""
     if not entries[0].playing:
         return
     now = time.monotonic()
-    elapsed = min(max(now - entries[0].last_tick, every), MAX_CATCH_UP * every)
-    due = max(1, round(entries[0].run.spec.view.speed * elapsed))
+    speed = entries[0].run.spec.view.speed
+    elapsed = min(max(0.0, now - entries[0].last_tick), MAX_CATCH_UP * every)
+    due = int(speed * elapsed)
+    if not due:
+        return
+    trainers = [entry.run.trainer for entry in entries]
+    if budget is not None and all(t in _seconds_per_step for t in trainers):
+        affordable = max(1, int(budget / sum(_seconds_per_step[t] for t in trainers)))
+        if due > affordable:
+            due = affordable
+            elapsed = due / speed  # the rest of the time is not owed: it is dropped
     for entry in entries:
-        entry.last_tick = now
+        entry.last_tick = now - (elapsed - due / speed)
+        started = time.perf_counter()
         entry.run.trainer.step(due)
+        cost, before = (time.perf_counter() - started) / due, _seconds_per_step.get(entry.run.trainer)
+        _seconds_per_step[entry.run.trainer] = cost if before is None else 0.7 * before + 0.3 * cost
     if any(entry.run.trainer.diverged for entry in entries):
         for entry in entries:
             entry.playing = False
@@ -103,6 +146,39 @@ def live_panel(slot_names: str | tuple[str, ...], draw: Callable[..., None], eve
         draw(*(entry.run for entry in entries))
 
     panel()
+
+
+def live_charts_panel(slot: str, panels: Callable[[Run], Sequence[Panel]], every: float = CHART_TICK_SECONDS) -> None:
+    """A lab's live view: the charts ``panels(run)`` describes, under their own Play/Pause, Step and Reset and
+    status line, fed one compact frame a tick while playing (every ``every`` seconds).
+
+    A tick: the command a button sent (once), the steps the clock says are due, then the frame, which carries
+    only what the browser does not have yet (new records, changed panels). The browser shows a tick's records
+    one after another over the time until the next tick, repainting about 30 times a second, so the view moves
+    smoothly while the server reruns only ten times a second: a server rerun costs a few milliseconds of CPU
+    whatever it sends, and that, times the learners playing, is what bounds a classroom (issue 12).
+    A command reruns the whole page once its frame has gone out: Play and Pause start or stop the timer, and views
+    outside the live view follow Step and Reset (and the verdicts, the 2D slice: the paused weights)."""
+    key = state.widget_key(slot, "live_charts")
+    entry = state.live(slot)
+    entry.frames.static_key = None  # a page run may mount the view afresh: its first frame carries everything
+    playing = entry.playing
+
+    @st.fragment(run_every=every if playing else None)
+    @guarded
+    def view() -> None:
+        command = trigger(key, "command", state.live(slot).frames.extra)
+        if command:
+            apply_command(slot, command)
+        live = state.live(slot)
+        tick([live], every, budget=TRAIN_SHARE * every)
+        run = live.run
+        status = run_status(run, live.playing, run.spec.view.speed)
+        live_charts(chart_frame(panels(run), live.frames, status, identity=id(run.trainer)), key)
+        if command or live.playing != playing:  # after the frame: the view shows the paused state, the last step
+            st.rerun()
+
+    view()
 
 
 def every_while_playing(slot_name: str, seconds: float) -> float | None:

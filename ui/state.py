@@ -31,6 +31,7 @@ RESULTS = "results"
 CHOICES = "choices"
 PAGE = "page"
 ROUTED = "routed"
+CODE_SENT = "code_sent"  # the live views whose code this session's tab has (ui.components.loader)
 WIDGET = "w."  # prefix of every widget key drawn from a field table
 
 
@@ -255,6 +256,14 @@ def first_unrouted_run() -> bool:
         st.session_state[ROUTED] = False
         return True
     return False
+
+
+def code_sent(component: str) -> bool:
+    return component in st.session_state.get(CODE_SENT, ())
+
+
+def mark_code_sent(component: str) -> None:
+    _store(CODE_SENT, set).add(component)
 
 
 def page() -> str:

@@ -1,8 +1,9 @@
 """The Playground's live view as compact binary frames: what changes every frame travels as small integer
 and float arrays, what rarely changes (the network's shape, the points) only when it changes.
 
-A frame is ``[uint32 header length][header JSON][blobs]``; the header names each blob's offset, length,
-type and shape. Heatmaps are int8 (−127…127 for −1…1; class probabilities as 0…255), weights float32.
+A frame is ``[uint32 header length][header JSON][blobs]`` (``frames``, shared with the live charts); the header
+names each blob's offset, length, type and shape. Heatmaps are int8 (−127…127 for −1…1; class probabilities as
+0…255), weights float32.
 The browser (ui/components/live_view.js) keeps the drawing objects and repaints them from each frame,
 so the server sends no plotly JSON while playing. Building a frame is pure, so it is tested and timed
 without a browser (benchmarks/live_view.py).
@@ -10,31 +11,20 @@ without a browser (benchmarks/live_view.py).
 
 from __future__ import annotations
 
-import json
-import math
-import struct
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
 from ..data.features import FEATURES
 from ..runs import Run
+from .frames import Blobs, FrameLog, decode, pack, run_status
 from .neuron_maps import NetworkMaps, network_maps
 from .playground_pictures import layer_titles, node_names
+
+__all__ = ["FrameLog", "decode", "frame_size", "playground_frame"]
 
 OUTPUT_RESOLUTION = 60
 NEURON_RESOLUTION = 20  # every third grid point of the output's grid: one forward pass for both
 MAX_HISTORY = 2_000  # points kept per curve in the browser; older ones are thinned there
-
-
-@dataclass
-class FrameLog:
-    """What a session has sent: the version of the rarely changing part and how much history went out."""
-
-    static_key: object = None
-    history_sent: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:
@@ -44,24 +34,6 @@ def _scaled(values: np.ndarray) -> np.ndarray:
 
 def _probabilities(values: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.nan_to_num(values) * 255), 0, 255).astype(np.uint8)
-
-
-class _Blobs:
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.index: dict[str, list] = {}
-        self.offset = 0
-
-    def add(self, name: str, array: np.ndarray) -> None:
-        array = np.ascontiguousarray(array)
-        raw = array.tobytes()
-        self.index[name] = [self.offset, len(raw), str(array.dtype), list(array.shape)]
-        self.parts.append(raw)
-        self.offset += len(raw)
-        pad = (-self.offset) % 4  # float32 views need 4-byte alignment
-        if pad:
-            self.parts.append(b"\0" * pad)
-            self.offset += pad
 
 
 def _static(run: Run) -> dict:
@@ -99,13 +71,9 @@ def playground_frame(run: Run, log: FrameLog, selected: tuple[int, int] | None =
     trainer = run.trainer
     maps = network_maps(run, OUTPUT_RESOLUTION)
     stride = OUTPUT_RESOLUTION // NEURON_RESOLUTION
-    blobs = _Blobs()
-    header: dict = {"step": trainer.step_count, "epoch": round(trainer.epoch, 2), "playing": playing,
-                    "speed": speed, "diverged": trainer.diverged or ""}
+    blobs = Blobs()
+    header: dict = run_status(run, playing, speed)
     h = trainer.history
-    for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
-        value = h.last(name)
-        header[name] = value if math.isfinite(value) else None
     static_key = (run.spec.data, run.spec.model, run.spec.train.loss, run.spec.view.show_test,
                   run.spec.view.discretize, id(trainer))
     if log.static_key != static_key:
@@ -126,14 +94,10 @@ def playground_frame(run: Run, log: FrameLog, selected: tuple[int, int] | None =
     log.history_sent = len(h.step)
     if run.objective.is_classification:
         blobs.add("confusion", trainer.confusion_matrix("test").astype(np.int32))
-    header["blobs"] = blobs.index
-    text = json.dumps(header, separators=(",", ":")).encode()
-    pad = (-(4 + len(text))) % 4
-    text += b" " * pad
-    return struct.pack("<I", len(text)) + text + b"".join(blobs.parts)
+    return pack(header, blobs)
 
 
-def _maps(blobs: _Blobs, maps: NetworkMaps, stride: int) -> None:
+def _maps(blobs: Blobs, maps: NetworkMaps, stride: int) -> None:
     output = maps.output
     if output.ndim == 3:  # class probabilities (C, R, R)
         blobs.add("output", _probabilities(output))
@@ -156,17 +120,6 @@ def _selected_map(maps: NetworkMaps, selected: tuple[int, int] | None) -> np.nda
     if 1 <= layer <= len(maps.hidden) and i < len(maps.hidden[layer - 1]):
         return maps.hidden[layer - 1][i]
     return None
-
-
-def decode(frame: bytes) -> tuple[dict, dict[str, np.ndarray]]:
-    """A frame read back (as the browser reads it): the header and each blob as an array. For tests."""
-    (length,) = struct.unpack_from("<I", frame)
-    header = json.loads(frame[4:4 + length])
-    base = 4 + length
-    arrays = {name: np.frombuffer(frame, dtype=dtype, count=size // np.dtype(dtype).itemsize,
-                                  offset=base + offset).reshape(shape)
-              for name, (offset, size, dtype, shape) in header["blobs"].items()}
-    return header, arrays
 
 
 @torch.no_grad()

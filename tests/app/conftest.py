@@ -70,31 +70,51 @@ def step(at: AppTest, name: str = "playground") -> AppTest:
     return at
 
 
-def view_frames(at: AppTest) -> list[tuple[dict, dict]]:
-    """Every live view's latest frame on the page, decoded as the browser decodes it: (header, arrays)."""
-    from dl_core.analyses.live_frames import decode
-
-    frames = []
+def live_elements(at: AppTest) -> list:
+    """Every live view on the page (the Playground's, a lab's live charts) that holds a frame: their protos."""
+    found = []
 
     def walk(node) -> None:
         for child in getattr(node, "children", {}).values():
             if type(child).__name__ == "UnknownElement" and child.type == "bidi_component" and \
                     child.proto.WhichOneof("data") == "bytes":
-                frames.append(decode(child.proto.bytes))
+                found.append(child.proto)
             walk(child)
 
     walk(at._tree)
-    return frames
+    return found
+
+
+def view_frames(at: AppTest) -> list[tuple[dict, dict]]:
+    """Every live view's latest frame on the page, decoded as the browser decodes it: (header, arrays)."""
+    from dl_core.analyses.live_frames import decode
+    from ui.components.loader import payload
+
+    return [decode(payload(proto.bytes)) for proto in live_elements(at)]
+
+
+def chart_frame(at: AppTest, slot_name: str = "playground") -> tuple[dict, dict]:
+    """The latest frame of a slot's live charts (the Builder's, Gradient Flow's, the path's): (header, arrays).
+    After a page run it carries the whole layout and every panel."""
+    from dl_core.analyses.frames import decode
+    from ui.components.loader import payload
+
+    key = wkey(slot_name, "live_charts")
+    frames = [decode(payload(proto.bytes)) for proto in live_elements(at) if proto.id.endswith(f"-{key}")]
+    assert frames, f"no live charts for {slot_name} on the page"
+    return frames[-1]
 
 
 def view_send(at: AppTest, slot_name: str, name: str, value) -> AppTest:
-    """What the live view's own buttons and diagram send: one trigger value for one run."""
+    """What a live view's own buttons (and the Playground's diagram) send: one trigger value for one run. The
+    slot's live charts get it when the page shows them, else the Playground's live view."""
     import uuid
 
-    key = wkey(slot_name, "live_view")
-    at.session_state[key] = {"selected": None, name: {"id": uuid.uuid4().hex, "value": value}}
+    charts = wkey(slot_name, "live_charts")
+    key, rest = (charts, {}) if charts in at.session_state else (wkey(slot_name, "live_view"), {"selected": None})
+    at.session_state[key] = {**rest, name: {"id": uuid.uuid4().hex, "value": value}}
     at.run()
-    at.session_state[key] = {"selected": None}  # a trigger lasts one run
+    at.session_state[key] = rest  # a trigger lasts one run
     assert_fine(at)
     return at
 

@@ -10,18 +10,17 @@ from typing import Any
 
 import streamlit as st
 
+from ui.components.loader import LiveComponent
+
 _HERE = Path(__file__).parent
-_component = st.components.v2.component(
-    "dl_lab_live_view",
-    js=(_HERE / "live_view.js").read_text(),
-    css=(_HERE / "live_view.css").read_text(),
-)
+# its code goes to a tab once, not with every frame
+_component = LiveComponent("dl_lab_live_view", _HERE / "live_view.js", _HERE / "live_view.css")
 
 
 def live_view(frame: bytes, key: str) -> None:
     """Draws (or repaints) the view from ``frame``. Its Play/Pause/Step/Reset and diagram edits arrive as trigger
     values of the next run (read them with ``trigger``), a clicked neuron as state (``selected_neuron``)."""
-    _component(data=frame, key=key, default={"selected": None}, on_selected_change=lambda: None,
+    _component(frame, key, default={"selected": None}, on_selected_change=lambda: None,
                on_command_change=lambda: None, on_edit_change=lambda: None)
 
 

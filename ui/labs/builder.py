@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dl_core import PRESETS, from_json, to_json
+from dl_core import PRESETS, Run, from_json, to_json
 from dl_core.analyses.examples import class_probabilities, from_drawing
-from dl_core.analyses.playground_pictures import confusion_figure, learning_curves
+from dl_core.analyses.chart_frames import TEST_COLOR, TRAIN_COLOR, Heatmap, Images, Lines, Panel
 from dl_core.data.tasks import is_upload
 from dl_core.export import script, weights_file
 from dl_core.nets.layers import ShapeError
@@ -19,7 +19,7 @@ from dl_core.viz.passes import unit_bars
 from ui import state
 from ui.components.drawing_pad import drawing_pad
 from ui.controls import bullets, draw_field, show_problems
-from ui.live import every_while_playing, live_panel
+from ui.live import live_charts_panel
 from ui.uploads import upload_csv
 
 CUSTOM = "custom"
@@ -109,31 +109,47 @@ def export_and_open(slot: str, where) -> None:
                      icon=":material/block:")
 
 
+MISCLASSIFIED_SHOWN = 16
+
+
+def training_panels(run: Run) -> list[Panel]:
+    """The live view's charts: loss (and accuracy) over the steps, the confusion matrix on the test data and,
+    for images, the test examples the network gets wrong."""
+    trainer, h = run.trainer, run.trainer.history
+    panels: list[Panel] = [Lines(key="loss", title="Loss", steps=h.step, series=[h.train_loss, h.test_loss],
+                                 names=["train", "test"], colors=[TRAIN_COLOR, TEST_COLOR], dashes=[False, True],
+                                 y_title="loss")]
+    if not trainer.objective.is_classification:
+        return panels
+    names = [run.data.class_name(c) for c in range(trainer.objective.n_classes)]
+    panels += [
+        Lines(key="accuracy", title="Accuracy", steps=h.step, series=[h.train_accuracy, h.test_accuracy],
+              names=["train", "test"], colors=[TRAIN_COLOR, TEST_COLOR], dashes=[False, True], percent=True,
+              y_title="accuracy"),
+        Heatmap(key="confusion", title="Confusion matrix on the test data", values=trainer.confusion_matrix("test"),
+                rows=names, columns=names, y_title="true class", x_title="the network's answer",
+                version=trainer.step_count),
+    ]
+    if run.data.input_kind == "image":
+        panels.append(misclassified(run))
+    return panels
+
+
+def misclassified(run: Run) -> Images:
+    predicted, truth = (t.cpu().numpy() for t in run.trainer.predictions("test"))
+    wrong = np.flatnonzero(predicted != truth)
+    shown = wrong[:MISCLASSIFIED_SHOWN]
+    name = run.data.class_name
+    images = run.trainer.x_test[shown, 0].cpu().numpy() if len(shown) else np.zeros((0, 1, 1))
+    return Images(key="misclassified", title="Misclassified test examples", images=images,
+                  captions=[f"{name(int(truth[k]))} → {name(int(predicted[k]))}" for k in shown], wide=True,
+                  note=f"{len(wrong)} of {len(truth)} test examples answered wrongly"
+                       + (f"; the first {len(shown)}, each as true class → the network's answer" if len(shown) else ""))
+
+
 def training(slot: str) -> None:
-    """Live training; for images, the test examples the network gets wrong; curves and the confusion matrix."""
-
-    def draw(run) -> None:
-        if run.data.input_kind == "image":
-            predicted, truth = (t.cpu().numpy() for t in run.trainer.predictions("test"))
-            misclassified = np.flatnonzero(predicted != truth)
-            st.markdown(f"**Misclassified test examples**: {len(misclassified)} of {len(truth)}")
-            wrong = misclassified[:16]
-            if len(wrong):
-                st.plotly_chart(image_grid(run.trainer.x_test[wrong, 0].cpu().numpy(),
-                                           [f"{truth[k]} → {predicted[k]}" for k in wrong]),
-                                key=state.widget_key(slot, "wrong"))
-
-    live_panel(slot, draw)
-
-    @st.fragment(run_every=every_while_playing(slot, 1.0))
-    def progress_panel() -> None:
-        trainer = state.live(slot).run.trainer
-        curves, confusion = st.columns([1.6, 1])
-        curves.plotly_chart(learning_curves(trainer), key=state.widget_key(slot, "curves"))
-        if trainer.objective.is_classification:
-            confusion.plotly_chart(confusion_figure(trainer), key=state.widget_key(slot, "confusion"))
-
-    progress_panel()
+    """Live training: curves, the confusion matrix and the misclassified digits, repainted in place."""
+    live_charts_panel(slot, training_panels)
 
 
 def digit_pad(slot: str) -> None:

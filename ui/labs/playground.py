@@ -4,29 +4,15 @@ playing; Play, Pause, Step, Reset and edits of the diagram are made in the view 
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from dl_core.analyses.live_frames import playground_frame
 from ui import state
 from ui.components.live_view import live_view, selected_neuron, trigger
-from ui.live import steps_per_step_button, tick
+from ui.live import apply_command, tick
 from ui.page import guarded
 
 FRAME_SECONDS = 1 / 30  # the live fragment's timer while playing; how much is learnt depends on the clock only
-
-
-def _command(slot: str, command: str) -> None:
-    entry = state.live(slot)
-    if command == "play" and not entry.run.trainer.diverged:
-        entry.playing, entry.last_tick = True, time.monotonic()
-    elif command == "pause":
-        entry.playing = False
-    elif command == "step" and not entry.run.trainer.diverged:
-        entry.run.trainer.step(steps_per_step_button(entry.run))
-    elif command == "reset":
-        state.reset(slot)
 
 
 def _edit(slot: str, edit: object) -> None:
@@ -47,7 +33,7 @@ def show(slot: str) -> None:
         handled = state.live(slot).frames.extra
         command, edit = trigger(key, "command", handled), trigger(key, "edit", handled)
         if command:
-            _command(slot, command)
+            apply_command(slot, command)
         if edit:
             _edit(slot, edit)
         live = state.live(slot)
