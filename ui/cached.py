@@ -1,48 +1,61 @@
 """Landscape analyses cached by what determines them: the spec, the weights, the directions and the grid.
 
-Pure results, so ``st.cache_data`` may share them between sessions; each cached call rebuilds the run
-from the spec and the flattened weights (uploaded data travels unhashed: its name in the spec is its
-content's digest). Each takes a turn among the server's heavy jobs when it computes, without waiting: a
-page calls it through ``ui.jobs.heavy(..., cached=True)``, which waits where the learner can see it."""
+Pure results, so ``st.cache_data`` may share them between sessions; a cached call rebuilds the run from the
+spec and the flattened weights (uploaded data travels unhashed: its name in the spec is its content's digest),
+except the 2D slice's blocks, which borrow the page's run unhashed (many blocks a grid). Each takes a turn among
+the server's heavy jobs when it computes, without waiting: a page calls it through
+``ui.jobs.heavy(..., cached=True)``, which waits where the learner can see it."""
 
 from __future__ import annotations
 
-from typing import Callable
+import time
 
 import numpy as np
 import streamlit as st
 import torch
 
-from dl_core import Spec
-from dl_core.jobs import HEAVY
+from dl_core import Run, Spec
 from dl_core.analyses.landscape import (
-    PathProjection, Sharpness, Surface, interpolation, path_plane, plane_from_rows, random_plane_rows, random_slice,
-    run_at, sharpness, unflatten,
+    PathProjection, Sharpness, Surface, interpolation, path_plane, random_plane_points, random_slice, run_at, sharpness,
+    unflatten,
 )
+from dl_core.jobs import HEAVY
 
 CACHE = dict(max_entries=24, show_spinner=False)
+COST_MEMORY = 0.5  # weight of the newest measurement of a network's cost a grid point: the server's load changes
+
+_seconds_per_point: dict[tuple, float] = {}  # measured on cache misses, shared by every session (no learner's data)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _plane_rows(spec: Spec, weights: np.ndarray, resolution: int, span: float, seed: int,
-                first: int, stop: int, _uploads=None) -> np.ndarray:
+def _cost_key(spec: Spec) -> tuple:
+    return type(spec).__name__, spec.rebuild_key()
+
+
+def seconds_per_point(spec: Spec) -> float | None:
+    """What one point of a landscape grid of this network last cost on this server (None: not measured yet).
+    The architecture and the data set the cost, not the weights, so every learner's grids measure it for all."""
+    return _seconds_per_point.get(_cost_key(spec))
+
+
+def _measured(spec: Spec, points: int, seconds: float) -> None:
+    key, now = _cost_key(spec), seconds / max(1, points)
+    before = _seconds_per_point.get(key)
+    _seconds_per_point[key] = now if before is None else COST_MEMORY * now + (1 - COST_MEMORY) * before
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def plane_points(spec: Spec, weights: np.ndarray, resolution: int, span: float, seed: int, indices: np.ndarray,
+                 _run: Run) -> np.ndarray:
+    """The losses at one block of the 2D slice's grid (flat indices j·R + i, as ``refine_grid`` asks for them),
+    cached by what determines them. A block is the unit of the coarse-to-fine refinement, so a rerun, a
+    cancelled grid sharpened later and another learner's identical grid reuse every block already computed.
+    ``_run`` is the page's own run, whose weights are ``weights``: no rebuilding per block (a LeNet run takes
+    ~0.2 s to build); its time on a miss is the cost that the page's estimates extrapolate."""
     with HEAVY.turn(wait=False):
-        return random_plane_rows(run_at(spec, weights, _uploads), resolution, span, seed, range(first, stop))
-
-
-@st.cache_data(**CACHE)
-def _centre(spec: Spec, weights: np.ndarray, _uploads=None) -> float:
-    from dl_core.analyses.landscape import centre_loss
-
-    return centre_loss(run_at(spec, weights, _uploads))
-
-
-def plane(spec: Spec, weights: np.ndarray, resolution: int, span: float, seed: int, uploads=None,
-          progress: Callable[[float], None] | None = None) -> Surface:
-    """Cached by blocks of rows, so that a progress bar (drawn outside the cache) can follow the work."""
-    return plane_from_rows(resolution, span, lambda rows: _plane_rows(spec, weights, resolution, span, seed,
-                                                                      rows.start, rows.stop, _uploads=uploads),
-                           _centre(spec, weights, _uploads=uploads), progress)
+        started = time.perf_counter()
+        losses = random_plane_points(_run, resolution, span, seed, indices)
+        _measured(spec, len(indices), time.perf_counter() - started)
+        return losses
 
 
 @st.cache_data(**CACHE)
@@ -64,12 +77,12 @@ def _slices(run, span: float, seed: int,
             remembered: tuple[int, np.ndarray] | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     start = {name: t.clone() for name, t in run.trainer.initial_parameters.items()}
     lines = {
-        "random filter-normalised direction (α = 0 is now)": random_slice(run, span, 61, seed),
-        "straight line from the initial weights (α = 0) to now (α = 1)": interpolation(run, start),
+        "a random direction": random_slice(run, span, 61, seed),
+        "from the initial weights": interpolation(run, start),
     }
     if remembered is not None:
         step, saved = remembered
-        lines[f"straight line from the weights remembered at step {step:,} (α = 0) to now (α = 1)"] = interpolation(
+        lines[f"from the weights remembered at step {step:,}"] = interpolation(
             run, unflatten(torch.as_tensor(saved), start))
     return lines
 

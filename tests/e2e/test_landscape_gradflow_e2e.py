@@ -1,4 +1,5 @@
 import re
+import time
 
 from conftest import screenshot
 
@@ -14,11 +15,12 @@ def test_a_shared_landscape_link_computes_a_landscape_and_shows_the_path(server,
     page.get_by_text(re.compile(r"snapshots since step 0, projected on their two main directions")).wait_for()
     page.get_by_role("button", name="Pause").click()
     page.get_by_role("button", name="Play").wait_for()
+    settle(page)  # the Play button comes back at once; the status line shows the last step once the page has rerun
     step = int(re.search(r"Step ([\d,]+)", page.get_by_text(re.compile(r"^Step [\d,]+")).first.inner_text())
                .group(1).replace(",", ""))
     assert step > 0
     page.get_by_text(f"The views below use the weights at step {step:,}").wait_for()
-    page.get_by_test_id("stPlotlyChart").nth(2).wait_for()  # path, contour and surface
+    page.get_by_test_id("stPlotlyChart").nth(1).wait_for()  # the 2D slice's contour and surface
     screenshot(page, "loss-landscape")
 
 
@@ -86,3 +88,120 @@ def test_builder_trains_the_digits_cnn_past_90_percent(server, page):
     page.mouse.up()
     page.get_by_text(re.compile(r"It reads \d")).wait_for()
     screenshot(page, "builder-draw")
+
+
+# ---------------------------------------------------------------- the 2D slice coarse to fine, and an experiment
+
+CNN_LINK = "/Loss_Landscape?kind=builder&task=digits"  # LeNet on the digits: evaluated point by point, a slow grid
+SCREENS = {"1400": {"width": 1400, "height": 1000}, "1024": {"width": 1024, "height": 768}}
+RECORD_CONTOURS = """
+window.__contourSides = [];
+setInterval(() => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const stale = gd.closest('[data-stale="true"]');  // the last run's picture, kept hidden while a new one comes
+    if (stale || !gd.getBoundingClientRect().height) continue;
+    const data = gd._fullData || gd.data;
+    const title = gd.layout && gd.layout.title;
+    if (!data || !data.length || data[0].type !== 'contour' || !String((title && title.text) || '').includes('L(θ')) {
+      continue;
+    }
+    const sides = window.__contourSides, side = data[0].x.length;
+    if (sides[sides.length - 1] !== side) sides.push(side);
+  }
+}, 20);
+"""
+
+
+def settle(page, quiet: float = 1.5, timeout: float = 120.0) -> None:
+    """Waits until no script has run for ``quiet`` seconds."""
+    running = page.get_by_test_id("stStatusWidget")
+    deadline = time.time() + timeout
+    calm_since = time.time()
+    while time.time() < deadline:
+        if running.count() and running.first.is_visible():
+            calm_since = time.time()
+        elif time.time() - calm_since >= quiet:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the page kept running")
+
+
+def look(page, name: str, at, for_readme: bool = False) -> None:
+    """A screenshot of what a learner sees with ``at`` (a locator) at the top of the window."""
+    at.scroll_into_view_if_needed()
+    page.evaluate("(e) => e.scrollIntoView({block: 'start'})", at.element_handle())
+    screenshot(page, name, for_readme)
+
+
+def test_the_2d_slice_appears_coarse_sharpens_in_place_and_cancel_keeps_a_coarser_picture(server, browser):
+    context = browser.new_context(viewport=SCREENS["1400"])
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.add_init_script(RECORD_CONTOURS)
+    page.goto(server.url + CNN_LINK)
+    page.get_by_text(re.compile(r"^21×21 points, computed in ")).wait_for()
+    page.wait_for_function("window.__contourSides.includes(21)")  # the first chart may wait for plotly.js to load
+    assert "256 of the 1,258 training examples" in page.get_by_text(re.compile("^The views below use")).inner_text()
+    settle(page)
+    page.evaluate("window.__contourSides = []")
+    side = page.get_by_role("spinbutton", name="Grid points per side")
+    side.fill("41")
+    side.press("Enter")
+    page.get_by_text(re.compile(r"^41×41 points, computed in ")).wait_for()
+    sides = page.evaluate("window.__contourSides")  # the 21×21 picture stays until the new one's first level
+    assert sides[-3:] == [11, 21, 41], f"the coarse picture first, then sharper in place: {sides}"
+    info = page.get_by_text(re.compile(r"^A 41×41 grid is 1,681 evaluations of the loss\. One costs [\d.]+ ms"))
+    settle(page)
+    look(page, "landscape", info, for_readme=True)
+    page.set_viewport_size(SCREENS["1024"])
+    settle(page, quiet=1.0)
+    look(page, "landscape-1024", info)
+
+    page.evaluate("window.__contourSides = []")
+    side.fill("61")
+    side.press("Enter")
+    page.get_by_text(re.compile(r"^A 61×61 grid is 3,721 evaluations")).wait_for()
+    page.wait_for_function("window.__contourSides.some((side) => side < 41)", polling=20)  # 9 or 16 a side
+    # a click event straight to the button: Chromium, drawing the 3D surface in software while the grid sharpens,
+    # can take seconds to let a pointer click pass its checks, and by then the grid may be done
+    page.get_by_role("tabpanel", name="2D slice").get_by_role("button", name="Cancel").dispatch_event("click")
+    warning = page.get_by_text(re.compile(r"^Cancelled: this picture is \d+×\d+, coarser than the 61×61 you chose"))
+    warning.wait_for()
+    settle(page)
+    shown = int(re.search(r"(\d+)×", warning.inner_text()).group(1))
+    assert shown in (9, 16, 31) and page.evaluate("window.__contourSides")[-1] == shown
+    look(page, "landscape-cancelled-1024", page.get_by_text(re.compile(r"^A 61×61 grid")))
+    context.close()
+
+
+def test_an_experiment_runs_with_progress_and_sets_the_numbers_beside_the_claim(server, browser):
+    context = browser.new_context(viewport=SCREENS["1400"])
+    page = context.new_page()
+    page.set_default_timeout(180_000)
+    page.goto(server.url + LINK)
+    page.get_by_text(re.compile(r"^31×31 points, computed in ")).wait_for()
+    settle(page)
+    page.get_by_role("tab", name="Experiments").click()
+    page.get_by_role("tab", name="Batch size, seen with filter normalisation").click()
+    page.get_by_role("tabpanel", name="Batch size, seen with filter normalisation").get_by_role(
+        "button", name="Run this experiment").click()
+    bar = page.get_by_role("progressbar")
+    bar.first.wait_for()
+    seen = []
+    verdict = page.get_by_text(re.compile(r"^Your networks: Batch 8: the loss rises"))
+    while not verdict.count():
+        if bar.count():
+            value = bar.first.get_attribute("aria-valuenow")
+            if value is not None and (not seen or float(value) != seen[-1]):
+                seen.append(float(value))
+        time.sleep(0.05)
+    assert len(seen) >= 3 and seen == sorted(seen), f"the progress bar moved forward: {seen}"
+    settle(page)
+    claim = page.get_by_text(re.compile(r"^What the paper found\. With filter-normalised directions"))
+    assert claim.is_visible() and verdict.is_visible()
+    look(page, "landscape-experiment", claim)
+    page.set_viewport_size(SCREENS["1024"])
+    settle(page, quiet=1.0)
+    look(page, "landscape-experiment-1024", claim)
+    page.get_by_role("tab", name="2D slice").click()
+    context.close()
