@@ -77,7 +77,7 @@ def _mosaic_figure(images: np.ndarray, title: str, height: int, x_labels: list[s
         xaxis=dict(showgrid=False, zeroline=False, tickvals=x_ticks if x_labels else [], ticktext=x_labels,
                    constrain="domain"),
         yaxis=dict(showgrid=False, zeroline=False, tickvals=y_ticks if y_labels else [], ticktext=y_labels,
-                   autorange="reversed", scaleanchor="x"),
+                   autorange="reversed", scaleanchor="x", constrain="domain"),
     ))
 
 
@@ -160,6 +160,26 @@ def loss_split_curves(steps: list[int], reconstruction: dict[str, list[float]], 
                               uirevision="loss_split"))
 
 
+def anomaly_histogram(errors: np.ndarray, score: float, threshold: float, height: int = 230) -> go.Figure:
+    """The test digits' reconstruction errors (N,) as a histogram, with one digit's ``score`` and the
+    ``threshold`` above which a digit is called unusual as vertical lines."""
+    top = 1.08 * max(float(np.max(errors)) if len(errors) else 0.0, score, threshold)
+    lines = [("unusual beyond", threshold, "#888", "dash"), ("your drawing", score, "#d62728", "solid")]
+    data = [dict(type="histogram", x=np.round(errors, 5), nbinsx=40, name="test digits", marker=dict(color="#9ab"),
+                 hovertemplate="error %{x}: %{y} test digits<extra></extra>")]
+    shapes = [dict(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(color=color, width=2, dash=dash))
+              for _, x, color, dash in lines]
+    notes = [dict(x=x, y=y, yref="paper", text=name, showarrow=False, xanchor=side, yanchor="top",
+                  font=dict(color=color, size=12))
+             for (name, x, color, _), y, side in zip(lines, (0.82, 1.0), ("right", "left"))]
+    return _figure(data, dict(
+        title="Reconstruction error: the test digits, and your drawing", height=height, margin=CURVE_MARGIN,
+        plot_bgcolor="white", shapes=shapes, annotations=notes, showlegend=False, bargap=0.05,
+        xaxis=dict(title="mean squared pixel error", range=[0, top], showgrid=False),
+        yaxis=dict(title="test digits", showgrid=True, gridcolor="#eee"),
+    ))
+
+
 # ---------------------------------------------------------------- GAN
 
 
@@ -171,6 +191,12 @@ def _critic_colors(values: np.ndarray, is_probability: bool) -> np.ndarray:
     centred = values - values.mean()
     largest = float(np.abs(centred).max())
     return centred / largest if largest > 0 else centred
+
+
+def critic_image(values: np.ndarray, is_probability: bool) -> str:
+    """The discriminator's map (R, R) (row 0 at the bottom) as a PNG data URI: blue where it says real, orange
+    where it says fake (see ``_critic_colors``)."""
+    return png_data_uri(diverging(_critic_colors(values, is_probability)))
 
 
 def arrow_segments(points: np.ndarray, pushes: np.ndarray, longest: float) -> tuple[np.ndarray, np.ndarray, float]:
@@ -195,7 +221,7 @@ def gan_scene(extent: float, real: np.ndarray, fake: np.ndarray, pushes: np.ndar
     missed (``covered`` (K,))."""
     images = []
     if heatmap is not None:
-        images.append(dict(source=png_data_uri(diverging(_critic_colors(heatmap, heat_is_probability))),
+        images.append(dict(source=critic_image(heatmap, heat_is_probability),
                            xref="x", yref="y", x=-extent, y=extent, sizex=2 * extent, sizey=2 * extent,
                            sizing="stretch", layer="below", opacity=0.85))
     data = [
