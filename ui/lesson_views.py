@@ -240,6 +240,9 @@ def check_view(lesson: Lesson, step: Step, slot: str | None) -> None:
         given = lessons.verdict(lesson, step.number)
         if given is not None:
             show_verdict(given)
+            board = lessons.posted(lesson, step.number)
+            if given.passed and board:
+                st.caption(plain(board))
             if isinstance(check, MeasureCheck) and not given.passed and given.reached and run is not None:
                 reveal(lesson, step, run)
         elif step.number in kept.passed:

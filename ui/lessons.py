@@ -18,7 +18,10 @@ from typing import Any
 import streamlit as st
 
 from dl_core import Run
-from dl_core.lessons import LESSON_FILE, LESSONS_DIR, MAX_STEPS, Catalogue, Lesson, Step, Verdict, discover
+from dl_core.analyses.metrics import NotMeasurable, measure
+from dl_core.lessons import (
+    LESSON_FILE, LESSONS_DIR, MAX_STEPS, Catalogue, Challenge, Lesson, Step, Verdict, discover, read_number,
+)
 from ui import state
 from ui.components import progress_store
 
@@ -30,7 +33,7 @@ MAX_REACHED = 60  # characters of a stored figure ("0.052", "≤ 0.06")
 PROGRESS_VERSION = 1
 
 # the page's own entries in ``state.results(PAGE)``, named once (PROGRESS is read by tests)
-PROGRESS, _LOADED, _VERDICTS, _REVEALED = "progress", "loaded", "verdicts", "revealed"
+PROGRESS, _LOADED, _VERDICTS, _REVEALED, _POSTED = "progress", "loaded", "verdicts", "revealed", "posted"
 
 
 # ---------------------------------------------------------------- the catalogue
@@ -236,8 +239,25 @@ def reveal(lesson: Lesson, number: int, text: str) -> None:
 
 def on_check_passed(lesson: Lesson, step: Step, passed: Verdict, run: Run | None) -> None:
     """Called each time a learner passes a check: ``passed`` is the engine's verdict (``reached`` is the figure
-    or the answer), ``run`` the learner's run for a measure or a challenge (None for a question).
+    or the answer), ``run`` the learner's run for a measure or a challenge (None for a question). Records the
+    learner's progress (their browser keeps it) and, when they have joined a class, posts the result to the class
+    board (``posted`` then says what became of it)."""
+    from ui.class_membership import post_result, run_link
 
-    The class board (issue 12) posts the result from here when the learner has joined a class; for now this
-    records the learner's progress, which their browser keeps."""
     progress_of(lesson.slug).passed[step.number] = (passed.reached or "passed")[:MAX_REACHED]
+    challenge = step.check if isinstance(step.check, Challenge) else None
+    figure = read_number(passed.reached)  # as written in the verdict; a challenge's own metric at full precision
+    if challenge is not None and run is not None:
+        try:
+            figure = measure(challenge.metric, run)
+        except NotMeasurable:
+            pass
+    lower_is_better = challenge is not None and challenge.target is not None and challenge.target.op in ("<", "<=")
+    link = run_link(step.experiment.lab, run.spec) if run is not None and step.experiment is not None else None
+    sent = post_result(f"{lesson.slug}/{step.number}", 1.0 if figure is None else figure, lower_is_better, link)
+    state.results(PAGE).setdefault(_POSTED, {})[(lesson.slug, step.number)] = sent
+
+
+def posted(lesson: Lesson, number: int) -> str | None:
+    """What became of this step's result on the class board in this session (None: not in a class)."""
+    return state.results(PAGE).setdefault(_POSTED, {}).get((lesson.slug, number))

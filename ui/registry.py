@@ -57,9 +57,18 @@ LABS: tuple[Lab, ...] = (
         "Train the same network twice from the same seed with one change (learning rate, activation, "
         "optimiser, batch size, a layer…) and see the two side by side: curves overlaid, boundaries or "
         "confusion matrices, final figures."),
+    Lab("generative", "pages/Generative.py", "Generative", ":material/auto_awesome:", "Labs",
+        "Squeeze digits into a 2D code and back with an autoencoder or a VAE: click the code plane to decode any "
+        "point, walk between two digits, draw one and get its anomaly score. Then watch a GAN learn a ring, a "
+        "grid or a shape you draw, with the discriminator, the generator's pushes and mode collapse in view.",
+        view="ui.labs.generative"),
     Lab("lessons", "pages/Lessons.py", "Lessons", ":material/menu_book:", "Learn",
         "Short lessons that tie one idea to an experiment you run: read a step, train the network it opens, then "
         "answer a question or meet a challenge judged on your own run. Your progress is kept in your browser."),
+    Lab("class", "pages/Class.py", "Class", ":material/groups:", "Learn",
+        "A class board: a teacher starts a class and gets a short code; learners join with it and a nickname, and "
+        "each check they pass in a lesson appears on the teacher's board: who passed what, how the figures spread, "
+        "the best runs, each one a link that reopens the run."),
 )
 
 

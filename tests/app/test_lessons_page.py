@@ -267,3 +267,34 @@ def test_a_lab_that_cannot_be_embedded_trains_in_its_kinds_lab_with_a_link_to_it
     shown, show, linked = embedded("compare", "playground")
     assert (shown, show, linked) == ("playground", lab_view("playground"), lab("compare"))
     assert embedded("gradient_flow", "playground")[:2] == ("gradient_flow", lab_view("gradient_flow"))
+
+
+def test_a_passed_challenge_reaches_the_class_board_of_a_learner_who_joined_one(tmp_path, monkeypatch):
+    """The lesson's hook posts who, which check, the figure reached and a link that reopens the run."""
+    from dl_core.board import open_board
+
+    monkeypatch.setenv("DL_LAB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DL_LAB_DATABASE_URL", raising=False)
+    with open_board() as board:
+        keys = board.create_class("Lesson hook")
+        token = board.join(keys.code, "Ada")
+    at = open_step(FIRST.slug, 3)
+    at.session_state[state.CLASS_LEARNER] = token
+    run_of(at, lessons.experiment_slot(FIRST, 3)).trainer.step(100)
+    click(at, key(FIRST, 3, "submit"))
+    assert any(plain("Posted to your class board") in c.value for c in at.caption)
+    with open_board() as board:
+        (best,) = board.board(keys.code, keys.teacher_secret).best
+    loss = measure("test_loss", run_of(at, lessons.experiment_slot(FIRST, 3)))
+    assert (best.nickname, best.check, best.passed) == ("Ada", f"{FIRST.slug}/3", True)
+    assert math.isclose(best.figure, loss, rel_tol=1e-2) and best.run_link.startswith("/Playground?")
+    summary = next(c for c in board.board(keys.code, keys.teacher_secret).checks)
+    assert summary.lower_is_better, "a loss goal (≤) ranks lower figures first"
+
+
+def test_a_learner_in_no_class_posts_nothing():
+    at = open_step(FIRST.slug, 3)
+    run_of(at, lessons.experiment_slot(FIRST, 3)).trainer.step(100)
+    click(at, key(FIRST, 3, "submit"))
+    assert not any("class board" in c.value for c in at.caption)
+    assert results(at, lessons.PAGE)["posted"] == {(FIRST.slug, 3): None}
