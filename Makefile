@@ -20,7 +20,7 @@ test: $(VENV)/.installed-test
 test-core test-app test-e2e: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests/$(subst test-,,$@)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test  # the browser benchmarks need playwright and chromium
 	$(BIN)/python benchmarks/run_all.py
 
 $(BIN)/python:

@@ -1,15 +1,30 @@
-"""Timing helpers shared by the benchmark scripts: best of several repeats, one thread."""
+"""Helpers shared by the benchmark scripts: best of several repeats, one thread, a --quick flag, rows of figures.
+
+torch is imported only where a helper needs it, so the browser benchmarks (live_view.py, classroom.py) stay light.
+"""
 
 from __future__ import annotations
 
+import argparse
 import time
 from typing import Callable
 
-import torch
-
 
 def one_thread() -> None:
+    """Small CPU models run on one thread: on a busy two-core box two threads made a tiny MLP 10–30× slower."""
+    import torch
+
     torch.set_num_threads(1)
+
+
+def arguments(description: str, **extra: dict) -> argparse.Namespace:
+    """The flags every benchmark takes (``--quick``: fewer repeats), plus ``extra`` (name → add_argument keywords)."""
+    first_paragraph = " ".join(description.strip().split("\n\n")[0].split())
+    parser = argparse.ArgumentParser(description=first_paragraph.split(". ")[0].rstrip(":."))
+    parser.add_argument("--quick", action="store_true", help="fewer repeats: a check that it runs, not figures")
+    for name, options in extra.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", **options)
+    return parser.parse_args()
 
 
 def best_seconds(run: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
@@ -42,5 +57,9 @@ def best_interleaved(runs: dict[str, Callable[[], object]], rounds: int = 9) -> 
     return best
 
 
-def row(name: str, value: float, unit: str, note: str = "") -> None:
-    print(f"  {name:<52} {value:>10,.1f} {unit:<10} {note}")
+def row(name: str, value: float, unit: str, note: str = "", digits: int = 1) -> None:
+    print(f"  {name:<52} {value:>10,.{digits}f} {unit:<10} {note}".rstrip(), flush=True)
+
+
+def heading(text: str) -> None:
+    print(f"\n{text}", flush=True)
