@@ -9,6 +9,7 @@ import logging
 from typing import Callable, TypeVar
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from dl_core import describe, pick_device
 from dl_core.errors import Refusal
@@ -60,10 +61,23 @@ PAGE_CSS = ("<style>[data-testid='stMainBlockContainer'] { padding-top: 2.5rem; 
             "padding-right: 2.5rem; }</style>")
 
 
+@functools.cache
+def favicon() -> Image.Image:
+    """Three neurons feeding one, drawn here: a Material icon as favicon would be fetched from Google's font
+    servers, and nothing of the app reaches the network."""
+    icon = Image.new("RGBA", (64, 64))
+    draw = ImageDraw.Draw(icon)
+    for y in (12, 32, 52):
+        draw.line([(14, y), (50, 32)], fill=(8, 119, 189, 255), width=4)
+        draw.ellipse([6, y - 8, 22, y + 8], fill=(245, 147, 34, 255))
+    draw.ellipse([38, 20, 62, 44], fill=(8, 119, 189, 255))
+    return icon
+
+
 def page_config() -> None:
     """The whole app's page settings: wide (the labs are laid out for a projector's width), title, icon, and
     less empty space above the title."""
-    st.set_page_config(page_title="dl-lab", page_icon=":material/neurology:", layout="wide")
+    st.set_page_config(page_title="dl-lab", page_icon=favicon(), layout="wide")
     st.html(PAGE_CSS)
 
 

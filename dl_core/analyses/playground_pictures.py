@@ -1,7 +1,8 @@
 """The Playground's pictures of one run: boundary, network diagram, curves, confusion matrix.
 
-One ``Snapshot`` is what a UI tick draws; building it is pure, so it is tested and timed
-without a browser.
+The boundary and confusion figures serve the Compare and Attribution pages. ``snapshot`` (every picture as
+plotly, every frame) is how the Playground drew before its live view; ``benchmarks/playground.py`` keeps it as
+the baseline a compact live frame is measured against.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Snapshot:
     """What a live tick redraws; curves and the confusion matrix are drawn less often."""
 
     boundary: go.Figure
-    network: dict  # for ui.network_view
+    network: dict  # dl_core.viz.network_layout
     selected_name: str
 
 

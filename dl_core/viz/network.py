@@ -1,7 +1,8 @@
 """The network diagram as plain data: each neuron a heatmap, each edge as wide as its weight.
 
-Plotly cannot show an image when a neuron is hovered, so the diagram is drawn by a small
-SVG view (``ui/network_view``); this module decides everything it draws, in pixels.
+The Playground drew this with an SVG view before its live canvas view (``ui/components/live_view``) took
+over; the layout stays as ``playground_pictures.snapshot``'s, the baseline ``benchmarks/playground.py``
+measures a live frame against.
 """
 
 from __future__ import annotations

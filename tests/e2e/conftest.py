@@ -100,6 +100,21 @@ def page(browser):
     context.close()
 
 
+def settle(page, quiet: float = 1.5, timeout: float = 120.0) -> None:
+    """Waits until no script has run for ``quiet`` seconds (a page load is one run, a lesson's stored progress
+    another; text typed during a rerun can be lost, and a picture taken then is of the last run)."""
+    running = page.get_by_test_id("stStatusWidget")
+    deadline = time.time() + timeout
+    calm_since = time.time()
+    while time.time() < deadline:
+        if running.count() and running.first.is_visible():
+            calm_since = time.time()
+        elif time.time() - calm_since >= quiet:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the page kept running")
+
+
 def screenshot(page, name: str, for_readme: bool = True) -> Path:
     """Saves into tests/e2e/artifacts; with DL_LAB_UPDATE_SCREENSHOTS=1 the README's pictures also go to docs/."""
     path = ARTIFACTS / f"{name}.png"

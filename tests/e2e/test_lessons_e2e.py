@@ -4,25 +4,11 @@ right one, a challenge met by training, and the progress still there after a rel
 import re
 import time
 
-from conftest import screenshot
+from conftest import screenshot, settle
 
 LESSON = "what-a-neuron-computes"
 COLD_LINK = f"/Lessons?lesson={LESSON}&step=1"
 
-
-def settle(page, quiet: float = 1.5, timeout: float = 60.0) -> None:
-    """Waits until no script has run for ``quiet`` seconds: a page load is one run, then one more when the
-    browser's stored progress arrives, and text typed during a rerun can be lost."""
-    running = page.get_by_test_id("stStatusWidget")
-    deadline = time.time() + timeout
-    calm_since = time.time()
-    while time.time() < deadline:
-        if running.count() and running.first.is_visible():
-            calm_since = time.time()
-        elif time.time() - calm_since >= quiet:
-            return
-        time.sleep(0.1)
-    raise AssertionError("the page kept running")
 
 
 def train_until_done(page, attempts: int = 5) -> str:

@@ -95,3 +95,15 @@ def test_home_page_links_to_the_playground(server, page):
     play_button(page).wait_for()
     assert page.url.split("?")[0].endswith("/Playground")
     screenshot(page, "home-to-playground", for_readme=False)
+
+
+def test_nothing_reaches_beyond_the_server(server, page):
+    """No network at run time: fonts, icons (the favicon too) and every view's code come from the app's server."""
+    elsewhere = []
+    page.on("request", lambda request: elsewhere.append(request.url)
+            if not request.url.startswith((server.url, "data:", "blob:")) else None)
+    for path in ("/Playground", "/Builder", "/Generative"):
+        page.goto(server.url + path)
+        page.get_by_test_id("stSidebar").wait_for()
+        time.sleep(3)
+    assert elsewhere == []

@@ -115,21 +115,25 @@ def grid_note(grid: PlaneGrid) -> str:
 
 
 def draw_plane(contour: DeltaGenerator, surface_slot: DeltaGenerator, surface: Surface, log: bool,
-               key: Callable[..., str], draws: int) -> None:
+               key: Callable[..., str], draws: int, final: bool = True) -> None:
     """The contour and the 3D surface, drawn into their placeholders: each level replaces the one before.
     ``draws`` counts the drawings in this run, so that a level drawn twice (kept, then recomputed) keeps a key
-    of its own."""
+    of its own. The 3D surface waits for the ``final`` level: a browser without a GPU draws it in software for
+    seconds, and while a grid sharpens that would freeze the page (Cancel included) at every level."""
     title = f"L(θ + αδ + βη), L(θ) = {surface.centre_loss:.4f}"
     n = len(surface.alphas)
     contour.plotly_chart(landscape_contour(surface.alphas, surface.betas, surface.losses, log, title=title,
                                            height=PICTURE_HEIGHT), key=key("contour", draws))
+    if not final:
+        surface_slot.caption(f"The 3D view comes once the grid is done (or cancelled): now {n}×{n}.")
+        return
     surface_slot.plotly_chart(landscape_surface(surface.alphas, surface.betas, surface.losses, log,
                                                 title=f"The same slice in 3D ({n}×{n} points)", height=PICTURE_HEIGHT),
                               key=key("surface", draws))
 
 
 def sharpen(run: Run, grid: PlaneGrid, weights: np.ndarray, span: float, seed: int,
-            draw: Callable[[Surface], None], note: Callable[[], None]) -> None:
+            draw: Callable[[Surface, bool], None], note: Callable[[], None]) -> None:
     """Computes the grid coarse to fine, block by cached block, drawing each level as it arrives. A click on
     Cancel (or on anything else) stops the run at its next progress report; the last level drawn stays in
     ``grid``. Blocks computed before (a rerun, a cancelled grid sharpened later) come from the cache."""
@@ -142,7 +146,7 @@ def sharpen(run: Run, grid: PlaneGrid, weights: np.ndarray, span: float, seed: i
         started = time.perf_counter()
         for surface in refining_random_plane(run, r, span, seed, progress, points=points):
             grid.surface, grid.seconds = surface, time.perf_counter() - started
-            draw(surface)
+            draw(surface, len(surface.alphas) == r)
             note()
 
     heavy(f"Sharpening the 2D slice to {r}×{r}…", work, cached=True)
@@ -209,9 +213,9 @@ def plane_view(slot: str, run: Run) -> None:
 
     draws = itertools.count()
 
-    def draw(surface: Surface) -> None:
+    def draw(surface: Surface, final: bool = True) -> None:
         started = time.perf_counter()
-        draw_plane(contour, surface_slot, surface, log, key, next(draws))
+        draw_plane(contour, surface_slot, surface, log, key, next(draws), final)
         memory["draw_seconds"] = time.perf_counter() - started  # part of the next estimate: levels × drawing
 
     if grid.surface is not None:
