@@ -60,10 +60,10 @@ def join(browser, server: Server, with_builder: bool) -> Learner:
     if with_builder:
         builder = new_page(browser, page.context)
         builder.goto(f"{server.url}/Builder")
-        play = builder.get_by_role("button", name="Play", exact=True)
+        play = builder.locator(".live-charts .play")  # the live charts' own button, in their shadow root
         play.wait_for()
         play.click()
-        builder.get_by_role("button", name="Pause", exact=True).wait_for()
+        builder.locator(".live-charts .play", has_text="Pause").wait_for()
         learner.builder = builder
     return learner
 
@@ -74,7 +74,7 @@ def warm_up(browser, server: Server) -> None:
     try:
         open_playground(page, server)
         page.goto(f"{server.url}/Builder")
-        page.get_by_role("button", name="Play", exact=True).wait_for()
+        page.locator(".live-charts .play").wait_for()
     finally:
         page.context.close()
 

@@ -49,14 +49,15 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PLAY = ".live-view button.play"
 
 # Injected into every page before its scripts run: on every animation frame, the live view's status line (inside
-# the component's open shadow root), or else the Builder's status line (st.markdown); each change is one frame
+# the component's open shadow root; the Builder's live charts have one too), or else a status line drawn with
+# st.markdown; each change is one frame
 # shown, kept as [time (ms, the page's clock), step].
 PROBE_JS = r"""
 (() => {
   const STEP = /^Step ([\d,]+) · epoch/;
   const probe = { changes: [], animationFrames: 0, text: null, element: null, searched: -1e9 };
   const inShadow = (root) => {
-    const hit = root.querySelector(".live-view .status");
+    const hit = root.querySelector(".live-view .status, .live-charts .status");
     if (hit) return hit;
     for (const host of root.querySelectorAll("*")) {
       const found = host.shadowRoot && inShadow(host.shadowRoot);

@@ -26,7 +26,7 @@ from ui.page import guarded
 TICK_SECONDS = 0.1  # a redraw every tick while playing
 CHART_TICK_SECONDS = 0.1  # the live charts' data ticks; the browser spreads each tick's records over the next tick
 MAX_CATCH_UP = 4  # a late tick trains at most this many ticks' worth of steps
-TRAIN_SHARE = 0.6  # of a live charts tick, at most, for training: the rest sends the frame
+TRAIN_SHARE = 0.6  # of the time between two ticks, at most, for training: the rest builds and sends the frame
 _seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record)
 # cost lately on this server; weak, so that it goes with the run
 
@@ -80,14 +80,15 @@ def apply_command(slot: str, command: str) -> None:
         state.reset(slot)
 
 
-def tick(entries: list[state.Live], every: float, budget: float | None = None) -> None:
+def tick(entries: list[state.Live], every: float, share: float | None = None) -> None:
     """One tick of playing runs: the steps the clock has paid for since the last one (at most ``MAX_CATCH_UP``
     ticks' worth), the same number for every run trained together, then the divergence check. A fraction of a
     step carries over to the next tick, so a speed below the tick rate trains at that speed, not a step a tick.
 
-    ``budget``: the seconds of training a tick may take, judged from what a step (and the tick's record) has cost
-    this run lately. A server that cannot keep up with the speed then trains fewer steps, not fewer frames: the
-    view stays smooth and says the step count it reached."""
+    ``share``: the share of the time since the last tick that training may take (the rest builds and sends the
+    frame), judged from what a step (and the tick's record) has cost this run lately. A server that cannot keep
+    up with the speed then trains fewer steps, not fewer frames: the view stays smooth and says the step count it
+    reached; a tick that comes late (a busy server) may train for longer, in proportion."""
     if not entries[0].playing:
         return
     now = time.monotonic()
@@ -97,8 +98,8 @@ def tick(entries: list[state.Live], every: float, budget: float | None = None) -
     if not due:
         return
     trainers = [entry.run.trainer for entry in entries]
-    if budget is not None and all(t in _seconds_per_step for t in trainers):
-        affordable = max(1, int(budget / sum(_seconds_per_step[t] for t in trainers)))
+    if share is not None and all(t in _seconds_per_step for t in trainers):
+        affordable = max(1, int(share * max(every, elapsed) / sum(_seconds_per_step[t] for t in trainers)))
         if due > affordable:
             due = affordable
             elapsed = due / speed  # the rest of the time is not owed: it is dropped
@@ -171,7 +172,7 @@ def live_charts_panel(slot: str, panels: Callable[[Run], Sequence[Panel]], every
         if command:
             apply_command(slot, command)
         live = state.live(slot)
-        tick([live], every, budget=TRAIN_SHARE * every)
+        tick([live], every, share=TRAIN_SHARE)
         run = live.run
         status = run_status(run, live.playing, run.spec.view.speed)
         live_charts(chart_frame(panels(run), live.frames, status, identity=id(run.trainer)), key)

@@ -9,7 +9,7 @@ import streamlit as st
 from dl_core.analyses.live_frames import playground_frame
 from ui import state
 from ui.components.live_view import live_view, selected_neuron, trigger
-from ui.live import apply_command, tick
+from ui.live import TRAIN_SHARE, apply_command, tick
 from ui.page import guarded
 
 FRAME_SECONDS = 1 / 30  # the live fragment's timer while playing; how much is learnt depends on the clock only
@@ -39,7 +39,7 @@ def show(slot: str) -> None:
         live = state.live(slot)
         if live.playing != playing or state.current(slot).valid != drawn_spec:
             st.rerun()  # Play/Pause start or stop the timer; an edit on the diagram redraws the controls too
-        tick([live], FRAME_SECONDS)
+        tick([live], FRAME_SECONDS, share=TRAIN_SHARE)  # a slow server: fewer steps, not frames
         frame = playground_frame(live.run, live.frames, selected_neuron(key), live.playing, live.run.spec.view.speed)
         live_view(frame, key)
 
