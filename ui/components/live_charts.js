@@ -647,8 +647,11 @@ class LossPathPanel extends Panel {
     const available = Math.max(160, Math.floor(this.canvas.clientWidth || this.card.clientWidth || 400));
     const left = 48 + (s.y_title ? 16 : 0), bar = 74, bottom = 40;
     const size = Math.max(140, Math.min(460, available - left - bar));
+    if (!this.grid) { // a line, not an empty square, until there is something to draw
+      const empty = sizeCanvas(this.canvas, 60);
+      return placeholder(empty.ctx, empty.width, empty.height, this.waiting || "");
+    }
     const { ctx, width, height } = sizeCanvas(this.canvas, size + 8 + bottom);
-    if (!this.grid) return placeholder(ctx, width, height, this.waiting || "");
     const top = 8, g = this.grid, [a0, a1, b0, b1] = g.extent;
     const px = (a) => left + ((a - a0) / (a1 - a0)) * size;
     const py = (b) => top + size - ((b - b0) / (b1 - b0)) * size;
