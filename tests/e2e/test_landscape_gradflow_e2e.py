@@ -188,7 +188,7 @@ def test_an_experiment_runs_with_progress_and_sets_the_numbers_beside_the_claim(
     verdict = page.get_by_text(re.compile(r"^Your networks: Batch 8: the loss rises"))
     verdict.wait_for()
     seen = page.evaluate("window.__progress")
-    assert len(seen) >= 2 and seen == sorted(seen), f"the progress bar moved forward: {seen}"  # a quick run: few repaints
+    assert len(seen) >= 2 and seen == sorted(seen), f"the progress bar moved forward: {seen}"  # a quick run
     settle(page)
     claim = page.get_by_text(re.compile(r"^What the paper found\. With filter-normalised directions"))
     assert claim.is_visible() and verdict.is_visible()
