@@ -3,6 +3,8 @@ from conftest import assert_fine, click, open_page, run_of, spec_of, steps, view
 
 from dl_core import LayerSpec, PlaygroundSpec, to_query
 from dl_core.specs.fields import Choice, Custom, Range, Several, Steps, Toggle
+from ui import live as live_loop
+from ui.labs.playground import FRAME_SECONDS
 
 S = "playground"
 K = 150  # Step trains a tenth of a second's worth at the default 1,500 steps a second
@@ -90,7 +92,9 @@ def test_playing_trains_by_the_clock_and_pause_stops(playground):
     view_send(at, S, "command", "play")
     assert at.session_state["live"][S].playing and steps(at) >= 1
     before = steps(at)
+    trainer = at.session_state["live"][S].run.trainer
     for _ in range(3):
+        live_loop._seconds_per_step[trainer] = 1e-6  # a server fast enough for the speed: the clock decides
         at.run()
     assert steps(at) >= before + 3 * 1500 // 30, "every tick trains at least a frame's worth at the spec's speed"
     header, _ = view_frames(at)[0]
@@ -100,6 +104,18 @@ def test_playing_trains_by_the_clock_and_pause_stops(playground):
     at.run()
     assert not at.session_state["live"][S].playing and steps(at) == paused_at
     assert not view_frames(at)[0][0]["playing"]
+
+
+def test_a_server_too_slow_for_the_speed_trains_fewer_steps_not_fewer_frames(playground):
+    at = playground
+    view_send(at, S, "command", "play")
+    trainer = at.session_state["live"][S].run.trainer
+    live_loop._seconds_per_step[trainer] = 0.01  # as if a step cost 10 ms on this server: 1,500 a second cannot be
+    before = steps(at)
+    at.run()
+    most = live_loop.TRAIN_SHARE * live_loop.MAX_CATCH_UP * FRAME_SECONDS / 0.01  # a late tick's share, at most
+    assert 1 <= steps(at) - before <= most + 1
+    assert view_frames(at)[0][0]["step"] == steps(at), "the frame still goes out, with the step reached"
 
 
 def test_step_and_reset(playground):
