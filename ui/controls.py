@@ -235,11 +235,13 @@ def _seed(slot_name: str, f: Field, where, locked: bool) -> None:
                  help="New random data and new initial weights: " + f.help)
 
 
-def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
-    """How many hidden layers, then each one's width and activation."""
-    spec = state.current(slot_name).draft
-    layers = list(f.get(spec))
-    count_key = state.widget_key(slot_name, "layers", "count")
+def _layer_list(slot_name: str, f: Field, where, locked: bool, key: str, most_layers: int, most_width: int,
+                count_help: str, width_help: Callable[[int], str], activation_help: Callable[[int], str | None],
+                new_layer: LayerSpec | None) -> None:
+    """A list of hidden layers (the Playground's, a GAN network's): how many, then each one's width and activation.
+    A layer added by the count repeats the last one (``new_layer``, or a default layer, when there is none)."""
+    layers = list(f.get(state.current(slot_name).draft))
+    count_key = state.widget_key(slot_name, key, "count")
     state.set_widget(count_key, len(layers))
 
     def set_layers(new: list[LayerSpec]) -> None:
@@ -248,14 +250,12 @@ def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
     def count_changed() -> None:
         n = int(state.widget_value(count_key))
         current = list(f.get(state.current(slot_name).draft))
-        last = current[-1] if current else LayerSpec()
-        set_layers((current + [last] * n)[:n])
+        added = current[-1] if current else (new_layer or LayerSpec())
+        set_layers((current + [added] * n)[:n])
 
-    number_box(where, f.label, 0, MAX_HIDDEN_LAYERS, count_key, count_changed, disabled=locked,
-               help=f"0 gives a linear model; at most {MAX_HIDDEN_LAYERS}. " + f.help)
+    number_box(where, f.label, 0, most_layers, count_key, count_changed, disabled=locked, help=count_help)
     for i, layer in enumerate(layers):
-        width_key = state.widget_key(slot_name, "layers", i, "width")
-        act_key = state.widget_key(slot_name, "layers", i, "activation")
+        width_key, act_key = (state.widget_key(slot_name, key, i, part) for part in ("width", "activation"))
         state.set_widget(width_key, layer.width)
         state.set_widget(act_key, layer.activation)
 
@@ -265,11 +265,18 @@ def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
             set_layers(current)
 
         width_col, act_col = where.columns([1, 1.4])
-        number_box(width_col, f"Layer {i + 1} neurons", 1, MAX_WIDTH, width_key, layer_changed, say=where,
-                   disabled=locked, help=f"1 to {MAX_WIDTH} neurons in hidden layer {i + 1}.")
+        number_box(width_col, f"Layer {i + 1} neurons", 1, most_width, width_key, layer_changed, say=where,
+                   disabled=locked, help=width_help(i))
         act_col.selectbox(f"Layer {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
                           format_func=lambda a: f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].formula}",
-                          on_change=layer_changed)
+                          on_change=layer_changed, help=activation_help(i))
+
+
+def _hidden_layers(slot_name: str, f: Field, where, locked: bool) -> None:
+    """The Playground's hidden layers: how many, then each one's width and activation."""
+    _layer_list(slot_name, f, where, locked, "layers", MAX_HIDDEN_LAYERS, MAX_WIDTH,
+                f"0 gives a linear model; at most {MAX_HIDDEN_LAYERS}. " + f.help,
+                lambda i: f"1 to {MAX_WIDTH} neurons in hidden layer {i + 1}.", lambda i: None, None)
 
 
 def _task(slot_name: str, f: Field, where, locked: bool) -> None:
@@ -304,38 +311,12 @@ def _gan_layers(slot_name: str, f: Field, where, locked: bool) -> None:
     and activation."""
     from dl_core.specs.generative import MAX_GAN_LAYERS, MAX_GAN_WIDTH
 
-    layers = list(f.get(state.current(slot_name).draft))
-    count_key = state.widget_key(slot_name, f.key, "count")
-    state.set_widget(count_key, len(layers))
     whose = f.label.removesuffix(" layers")  # "Generator's"
-
-    def set_layers(new: list[LayerSpec]) -> None:
-        state.propose(slot_name, f.set(state.current(slot_name).draft, tuple(new)))
-
-    def count_changed() -> None:
-        n = int(state.widget_value(count_key))
-        current = list(f.get(state.current(slot_name).draft))
-        set_layers((current + [current[-1] if current else LayerSpec(32, "relu")] * n)[:n])
-
-    number_box(where, f.label, 0, MAX_GAN_LAYERS, count_key, count_changed, disabled=locked,
-               help=f"How many hidden layers, 0 to {MAX_GAN_LAYERS} (0: a straight linear map). " + f.help)
-    for i, layer in enumerate(layers):
-        width_key, act_key = (state.widget_key(slot_name, f.key, i, part) for part in ("width", "activation"))
-        state.set_widget(width_key, layer.width)
-        state.set_widget(act_key, layer.activation)
-
-        def layer_changed(i: int = i, width_key: str = width_key, act_key: str = act_key) -> None:
-            current = list(f.get(state.current(slot_name).draft))
-            current[i] = LayerSpec(int(state.widget_value(width_key)), state.widget_value(act_key))
-            set_layers(current)
-
-        width_col, act_col = where.columns([1, 1.4])
-        number_box(width_col, f"Layer {i + 1} neurons", 1, MAX_GAN_WIDTH, width_key, layer_changed, say=where,
-                   disabled=locked, help=f"{whose} layer {i + 1}: 1 to {MAX_GAN_WIDTH} neurons.")
-        act_col.selectbox(f"Layer {i + 1} activation", list(ACTIVATIONS), key=act_key, disabled=locked,
-                          format_func=lambda a: f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].formula}",
-                          on_change=layer_changed,
-                          help=f"{whose} layer {i + 1}: what each neuron applies to its weighted sum.")
+    _layer_list(slot_name, f, where, locked, f.key, MAX_GAN_LAYERS, MAX_GAN_WIDTH,
+                f"How many hidden layers, 0 to {MAX_GAN_LAYERS} (0: a straight linear map). " + f.help,
+                lambda i: f"{whose} layer {i + 1}: 1 to {MAX_GAN_WIDTH} neurons.",
+                lambda i: f"{whose} layer {i + 1}: what each neuron applies to its weighted sum.",
+                LayerSpec(32, "relu"))
 
 
 def _gan_drawing(slot_name: str, f: Field, where, locked: bool) -> None:
