@@ -140,9 +140,10 @@ def live_panel(slot_names: str | tuple[str, ...], draw: Callable[..., None], eve
         entries = [state.live(name) for name in names]
         tick(entries, every)
         for label, entry in zip(labels or ("",) * len(entries), entries):
+            notice = st.container()  # one slot, empty or not: what follows keeps its place when a run diverges
             if entry.run.trainer.diverged:
-                st.error(f"{label}: {entry.run.trainer.diverged}" if label else entry.run.trainer.diverged,
-                         icon=":material/warning:")
+                notice.error(f"{label}: {entry.run.trainer.diverged}" if label else entry.run.trainer.diverged,
+                             icon=":material/warning:")
             status_line(entry.run, label)
         draw(*(entry.run for entry in entries))
 

@@ -193,6 +193,31 @@ def test_a_learner_sees_their_own_results_and_the_anonymous_summary_never_the_bo
     assert "This learner link opens nothing" in errors(stranger) and not stranger.dataframe
 
 
+def place_of(node, subheader: str, path: tuple = ()) -> tuple | None:
+    """Where a subheader sits in the page's tree (block and element indices)."""
+    if getattr(node, "type", None) == "subheader" and getattr(node, "value", None) == subheader:
+        return path
+    for key, child in getattr(node, "children", {}).items():
+        if (found := place_of(child, subheader, path + (key,))) is not None:
+            return found
+    return None
+
+
+def test_a_learners_page_keeps_its_layout_as_results_arrive():
+    """The summary refreshes itself; when a first result replaces "No results yet", what follows must keep its
+    place, or the browser shows the old and the new class summary together for a moment."""
+    teacher = create_class()
+    code, _ = teacher.session_state[state.CLASS_TEACHER]
+    ada = join(code, "Ada")
+    before = place_of(ada._tree, "Your class")
+    assert before is not None and "1 learner." in shown_text(ada)
+    post(ada.session_state[state.CLASS_LEARNER], CHECK, 0.93)
+    join(code, "Bea")
+    ada.run()
+    assert place_of(ada._tree, "Your class") == before
+    assert "2 learners." in shown_text(ada) and "0.93" in shown_text(ada)
+
+
 def test_post_result_answers_in_sentences_and_never_raises():
     code, secret = create_class().session_state[state.CLASS_TEACHER]
     token = join(code, "Ada").session_state[state.CLASS_LEARNER]

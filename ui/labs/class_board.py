@@ -338,17 +338,10 @@ def learner_view(token: str, code_from_link: str | None) -> None:
         summary = board().class_summary(me.code)
         now = datetime.now(timezone.utc)
         st.subheader("Your results", anchor=False)
-        if mine:
-            st.dataframe({"check": [r.check for r in mine], "figure": [_figure(r.figure) for r in mine],
-                          "passed": [r.passed for r in mine], "when": [ago(r.posted_at, now) for r in mine],
-                          "run": [app_link(r.run_link) for r in mine]},
-                         hide_index=True, key=state.widget_key(PAGE, "mine"),
-                         column_config={"run": st.column_config.LinkColumn("run", display_text="open run")})
-        else:
-            st.info("No results yet: pass a check in a lesson and it appears here.", icon=":material/hourglass_empty:")
-            st.page_link("pages/Lessons.py", label="Open the lessons", icon=":material/menu_book:")
+        with st.container():  # one slot, whatever it holds: what follows keeps its place as the results arrive
+            _my_results(mine, now)
         st.subheader("Your class", anchor=False)
-        st.caption(f"{summary.learners} learners. Anonymous: how many tried and passed each check, and how the "
+        st.caption(f"{_learners(summary.learners)}. Anonymous: how many tried and passed each check, and how the "
                    "best figures spread; no nicknames.")
         if summary.checks:
             st.table(class_table(summary.checks), hide_index=True)
@@ -359,6 +352,23 @@ def learner_view(token: str, code_from_link: str | None) -> None:
                             key=state.widget_key(PAGE, "class_spread"), config={"displaylogo": False})
 
     mine_and_class()
+
+
+def _my_results(mine: list[Result], now: datetime) -> None:
+    """The learner's own results, or how to get some."""
+    if mine:
+        st.dataframe({"check": [r.check for r in mine], "figure": [_figure(r.figure) for r in mine],
+                      "passed": [r.passed for r in mine], "when": [ago(r.posted_at, now) for r in mine],
+                      "run": [app_link(r.run_link) for r in mine]},
+                     hide_index=True, key=state.widget_key(PAGE, "mine"),
+                     column_config={"run": st.column_config.LinkColumn("run", display_text="open run")})
+    else:
+        st.info("No results yet: pass a check in a lesson and it appears here.", icon=":material/hourglass_empty:")
+        st.page_link("pages/Lessons.py", label="Open the lessons", icon=":material/menu_book:")
+
+
+def _learners(n: int) -> str:
+    return "1 learner" if n == 1 else f"{n} learners"
 
 
 def own_best(mine: list[Result], check: CheckSummary) -> float | None:
