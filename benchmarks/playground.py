@@ -31,12 +31,13 @@ from _timing import arguments, best_interleaved, best_seconds, heading, one_thre
 
 from dl_core import FEATURES, LayerSpec, PlaygroundSpec, Run, make_run  # noqa: E402
 from dl_core.analyses.examples import from_split  # noqa: E402
+from dl_core.analyses.frames import bundle  # noqa: E402
 from dl_core.analyses.live_frames import FrameLog, decode, playground_frame  # noqa: E402
 from dl_core.analyses.playground_pictures import snapshot  # noqa: E402
 from dl_core.analyses.worked_example import example_pass  # noqa: E402
 from dl_core.specs.playground import MAX_HIDDEN_LAYERS  # noqa: E402
 from dl_core.specs.training import MAX_SPEED  # noqa: E402
-from ui.labs.playground import FRAME_SECONDS  # noqa: E402
+from ui.labs.playground import FRAME_SECONDS, PARTS  # noqa: E402
 
 DEFAULT = PlaygroundSpec()  # circle, 500 points, x₁ x₂ → 4 tanh → 2 tanh → 1, SGD 0.03, batch 10
 HEAVY = replace(DEFAULT, model=replace(DEFAULT.model, features=tuple(FEATURES),
@@ -135,9 +136,11 @@ def plotly_frame(run: Run) -> int:
 
 
 def frames(spec: PlaygroundSpec, repeats: int) -> None:
-    due = max(1, round(spec.view.speed * FRAME_SECONDS))  # steps a 30-a-second tick trains at the spec's speed
-    heading(f"One live frame, {describe(spec)}, speed {spec.view.speed:,} steps/s "
-            f"({due} steps a tick at {1 / FRAME_SECONDS:.0f} frames/s); best of {repeats}")
+    due = max(PARTS, round(spec.view.speed * FRAME_SECONDS))  # steps a tick trains at the spec's speed
+    chunk = due // PARTS
+    heading(f"One live tick, {describe(spec)}, speed {spec.view.speed:,} steps/s ({due} steps a tick, "
+            f"{1 / FRAME_SECONDS:.0f} ticks/s, {PARTS} frames a tick: {PARTS / FRAME_SECONDS:.0f} frames/s); "
+            f"best of {repeats}")
     run = make_run(spec)
     run.trainer.step(200)
     log = FrameLog()
@@ -146,25 +149,33 @@ def frames(spec: PlaygroundSpec, repeats: int) -> None:
     header, arrays = decode(later)
     assert "static" not in header and set(arrays) >= {"output", "nodes_out", "w0"}, "a later frame, decoded"
 
+    def one_tick() -> bytes:
+        parts = []
+        for _ in range(PARTS):
+            run.trainer.step(chunk)
+            parts.append(playground_frame(run, log, playing=True, speed=spec.view.speed))
+        return bundle(parts, FRAME_SECONDS)
+
     frame = best_seconds(lambda: playground_frame(run, log, playing=True, speed=spec.view.speed), repeats)
     fresh = best_seconds(lambda: playground_frame(run, FrameLog(), playing=True, speed=spec.view.speed), repeats)
-    steps = best_seconds(lambda: run.trainer.step(due), repeats)
-    tick = best_seconds(lambda: (run.trainer.step(due),
-                                 playground_frame(run, log, playing=True, speed=spec.view.speed)), repeats)
+    steps = best_seconds(lambda: [run.trainer.step(chunk) for _ in range(PARTS)], repeats)
+    tick = best_seconds(one_tick, repeats)
     plotly = best_seconds(lambda: plotly_frame(run), max(3, repeats // 2))
     plotly_bytes = plotly_frame(run)
-    row(f"{due} training steps", steps * 1000, "ms")
-    row("frame: maps, weights, history, confusion, as bytes", frame * 1000, "ms",
+    message = one_tick()
+    row(f"{chunk * PARTS} training steps in {PARTS} chunks", steps * 1000, "ms")
+    row("a frame: maps, weights, history, confusion, as bytes", frame * 1000, "ms",
         f"{plotly / frame:.1f}× faster than the plotly way")
     row("the plotly way: boundary + diagram as JSON (before)", plotly * 1000, "ms")
     row("a frame that resends the network's shape, the points", fresh * 1000, "ms",
         f"{fresh / frame:.2f}× a later frame's time (FrameLog saves it)")
     share = tick / FRAME_SECONDS
-    row("whole tick: the steps, then the frame", tick * 1000, "ms",
-        f"→ {1 / tick:,.0f} frames/s possible; at {1 / FRAME_SECONDS:.0f}/s {share:.0%} of one core per playing "
-        "learner" + (" (more than a core: the speed cannot be kept)" if share > 1 else ""))
+    row("whole tick: the steps, a frame after each chunk", tick * 1000, "ms",
+        f"{share:.0%} of one core per playing learner at {1 / FRAME_SECONDS:.0f} ticks/s"
+        + (" (more than a core: the speed cannot be kept)" if share > 1 else ""))
     row("bytes of a later frame", len(later), "B", f"{plotly_bytes / len(later):.1f}× fewer than the plotly way's "
         f"{plotly_bytes:,}; the first frame {len(first):,}", digits=0)
+    row("bytes of a tick's message", len(message), "B", f"{len(message) / FRAME_SECONDS / 1e3:,.0f} kB/s", digits=0)
 
 
 def worked_example(repeats: int) -> None:

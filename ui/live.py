@@ -10,7 +10,7 @@ frames to canvas views that repaint in place (the Builder, Gradient Flow, the Lo
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
 import streamlit as st
@@ -26,9 +26,10 @@ from ui.page import guarded
 TICK_SECONDS = 0.1  # a redraw every tick while playing
 CHART_TICK_SECONDS = 0.1  # the live charts' data ticks; the browser spreads each tick's records over the next tick
 MAX_CATCH_UP = 4  # a late tick trains at most this many ticks' worth of steps
-TRAIN_SHARE = 0.6  # of the time between two ticks, at most, for training: the rest builds and sends the frame
-_seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record)
-# cost lately on this server; weak, so that it goes with the run
+FIRST_STEPS = 8  # a run's first tick, while what a step costs on this server is not known
+TRAIN_SHARE = 0.8  # of the time between two ticks, at most, for training and the tick's frames: the rest sends them
+_seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record
+# and of the tick's frames) cost lately on this server; weak, so that it goes with the run
 
 
 def steps_per_step_button(run: Run) -> int:
@@ -85,34 +86,70 @@ def tick(entries: list[state.Live], every: float, share: float | None = None) ->
     ticks' worth), the same number for every run trained together, then the divergence check. A fraction of a
     step carries over to the next tick, so a speed below the tick rate trains at that speed, not a step a tick.
 
-    ``share``: the share of the time since the last tick that training may take (the rest builds and sends the
-    frame), judged from what a step (and the tick's record) has cost this run lately. A server that cannot keep
-    up with the speed then trains fewer steps, not fewer frames: the view stays smooth and says the step count it
-    reached; a tick that comes late (a busy server) may train for longer, in proportion."""
-    if not entries[0].playing:
+    ``share``: the share of the time between two ticks that training and the tick's frames may take (the rest
+    sends them), judged from what a step (with its share of the tick's record and frames) has cost lately. A
+    server that cannot keep up with the speed then trains fewer steps, not fewer frames: the view stays smooth
+    and says the step count it reached. A tick that comes late (a busy server) trains no longer: training longer
+    would make the next tick later still."""
+    for _ in tick_in_parts(entries, every, share, parts=1):
+        pass
+
+
+def tick_in_parts(entries: list[state.Live], every: float, share: float | None = None,
+                  parts: int = 1) -> Iterator[None]:
+    """``tick``, its steps trained in ``parts`` even chunks: it yields after each chunk (once when nothing is
+    due), so that the caller can take a picture of the run there. The Playground sends a tick's pictures
+    together and the browser shows them one after another until the next tick: more states of the run a second
+    than the server reruns."""
+    due = _steps_due(entries, every, share)
+    if not due:
+        yield
         return
+    started, training = time.perf_counter(), [0.0] * len(entries)
+    done = 0
+    for k in range(1, parts + 1):
+        chunk = due * k // parts - done
+        if not chunk:
+            continue
+        for e, entry in enumerate(entries):
+            chunk_started = time.perf_counter()
+            entry.run.trainer.step(chunk)
+            training[e] += time.perf_counter() - chunk_started
+        done += chunk
+        if any(entry.run.trainer.diverged for entry in entries):
+            for entry in entries:
+                entry.playing = False
+            st.rerun()
+        yield  # the caller's picture of the run is part of the tick's cost
+    # what a step cost this tick: its own training, and its share of the pictures taken between the chunks
+    shared = (time.perf_counter() - started - sum(training)) / len(entries)
+    for e, entry in enumerate(entries):
+        cost, before = (training[e] + shared) / due, _seconds_per_step.get(entry.run.trainer)
+        _seconds_per_step[entry.run.trainer] = cost if before is None else 0.7 * before + 0.3 * cost
+
+
+def _steps_due(entries: list[state.Live], every: float, share: float | None) -> int:
+    """The steps the clock has paid for since the last tick (within the server's ``share``); the clock moves on."""
+    if not entries[0].playing:
+        return 0
     now = time.monotonic()
     speed = entries[0].run.spec.view.speed
     elapsed = min(max(0.0, now - entries[0].last_tick), MAX_CATCH_UP * every)
     due = int(speed * elapsed)
     if not due:
-        return
+        return 0
     trainers = [entry.run.trainer for entry in entries]
-    if share is not None and all(t in _seconds_per_step for t in trainers):
-        affordable = max(1, int(share * max(every, elapsed) / sum(_seconds_per_step[t] for t in trainers)))
+    if share is not None and not all(t in _seconds_per_step for t in trainers):
+        due = min(due, FIRST_STEPS)  # what a step costs here is not known yet: a few, to learn it
+        elapsed = min(elapsed, due / speed)
+    elif share is not None:
+        affordable = max(1, int(share * every / sum(_seconds_per_step[t] for t in trainers)))
         if due > affordable:
             due = affordable
             elapsed = due / speed  # the rest of the time is not owed: it is dropped
     for entry in entries:
         entry.last_tick = now - (elapsed - due / speed)
-        started = time.perf_counter()
-        entry.run.trainer.step(due)
-        cost, before = (time.perf_counter() - started) / due, _seconds_per_step.get(entry.run.trainer)
-        _seconds_per_step[entry.run.trainer] = cost if before is None else 0.7 * before + 0.3 * cost
-    if any(entry.run.trainer.diverged for entry in entries):
-        for entry in entries:
-            entry.playing = False
-        st.rerun()
+    return due
 
 
 def status_line(run: Run, label: str = "") -> None:

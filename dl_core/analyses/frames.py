@@ -72,6 +72,27 @@ def decode(frame: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     return header, arrays
 
 
+def bundle(frames: list[bytes], every: float) -> bytes:
+    """Several frames as one message, in the same format: the header says ``parts`` and ``every`` (seconds
+    until the next message is due), each part is a blob of bytes. The browser shows the parts one after
+    another, spread over the time until the next message, so a server that reruns five times a second still
+    shows forty states of the run a second. One frame is sent as it is."""
+    if len(frames) == 1:
+        return frames[0]
+    blobs = Blobs()
+    for k, frame in enumerate(frames):
+        blobs.add(f"part{k}", np.frombuffer(frame, dtype=np.uint8))
+    return pack({"parts": len(frames), "every": every}, blobs)
+
+
+def parts(message: bytes) -> list[bytes]:
+    """The frames a message holds (``bundle`` undone): one, or each part in order."""
+    header, arrays = decode(message)
+    if "parts" not in header:
+        return [message]
+    return [arrays[f"part{k}"].tobytes() for k in range(header["parts"])]
+
+
 def finite(value: float) -> float | None:
     """A number for the header: None where JSON has no word for it (NaN before the first record, infinity)."""
     value = float(value)

@@ -86,11 +86,19 @@ def live_elements(at: AppTest) -> list:
 
 
 def view_frames(at: AppTest) -> list[tuple[dict, dict]]:
-    """Every live view's latest frame on the page, decoded as the browser decodes it: (header, arrays)."""
+    """Every live view's latest frame on the page (the last of its message's parts), decoded as the browser
+    decodes it: (header, arrays)."""
     from dl_core.analyses.live_frames import decode
+
+    return [decode(parts[-1]) for parts in view_parts(at)]
+
+
+def view_parts(at: AppTest) -> list[list[bytes]]:
+    """Every live view's latest message on the page as its frames (one, or a tick's frames while playing)."""
+    from dl_core.analyses.frames import parts
     from ui.components.loader import payload
 
-    return [decode(payload(proto.bytes)) for proto in live_elements(at)]
+    return [parts(payload(proto.bytes)) for proto in live_elements(at)]
 
 
 def chart_frame(at: AppTest, slot_name: str = "playground") -> tuple[dict, dict]:

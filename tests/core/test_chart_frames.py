@@ -15,7 +15,7 @@ from dl_core.analyses.chart_frames import (
     LEVELS, MAX_CELLS, MAX_IMAGE_SIDE, MAX_IMAGES, MAX_POINTS, MAX_TEXT, Bars, Distributions, Heatmap, Images, Lines,
     LossPath, chart_frame,
 )
-from dl_core.analyses.frames import FrameLog, decode, run_status
+from dl_core.analyses.frames import FrameLog, bundle, decode, parts, run_status
 from dl_core.specs import PlaygroundSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,3 +182,21 @@ def test_the_status_line_has_no_nan_for_json_and_the_playground_frames_share_the
 def test_panel_keys_are_unique_in_a_view():
     with pytest.raises(ValueError, match="unique"):
         chart_frame([lines(range(3)), lines(range(3))], FrameLog(), STATUS)
+
+
+def test_a_bundle_holds_its_frames_in_order_and_one_frame_travels_as_it_is():
+    run = make_run(PlaygroundSpec())
+    log = FrameLog()
+    frames = []
+    for _ in range(3):
+        run.trainer.step(7)
+        frames.append(live_frames.playground_frame(run, log, playing=True))
+    message = bundle(frames, 0.2)
+    assert parts(message) == frames
+    assert bundle(frames[:1], 0.2) == frames[0] and parts(frames[0]) == [frames[0]]
+    assert decode(message)[0]["every"] == 0.2
+    steps = [decode(part)[0]["step"] for part in parts(message)]
+    assert steps == [7, 14, 21]
+    assert "static" in decode(frames[0])[0] and not any("static" in decode(f)[0] for f in frames[1:])
+    history = np.concatenate([decode(f)[1]["history"][0] for f in frames])
+    assert history.tolist() == [0, 7, 14, 21], "each part carries the records after the last one's, none twice"

@@ -75,10 +75,10 @@ function classImage(probabilities, classes, size, discretize, strength = 1) {
   return image;
 }
 
-function toCanvas(image) {
-  const canvas = document.createElement("canvas");
-  canvas.width = image.width;
-  canvas.height = image.height;
+function paint(image, canvas) {
+  // an image into a canvas kept for it (drawImage scales a canvas, not an ImageData)
+  if (canvas.width !== image.width) canvas.width = image.width;
+  if (canvas.height !== image.height) canvas.height = image.height;
   canvas.getContext("2d").putImageData(image, 0, 0);
   return canvas;
 }
@@ -90,6 +90,7 @@ class LiveView {
     this.root = root;
     this.send = send;
     this.static = null;
+    this.outputCanvas = document.createElement("canvas");
     this.history = { step: [], train: [], test: [], accuracy: [] };
     root.innerHTML = `
       <div class="bar">
@@ -124,6 +125,7 @@ class LiveView {
     this.q(".play").addEventListener("click", () => {
       const playing = this.playing;
       this.requested = { playing: !playing, at: performance.now() };
+      if (playing) this.flush(true); // the last state received, at once: nothing moves after Pause
       this.setPlaying(!playing); // the paused state shows at once; the server stops at its next tick
       this.send("command", playing ? "pause" : "play");
     });
@@ -145,8 +147,45 @@ class LiveView {
     button.setAttribute("aria-pressed", String(playing));
   }
 
+  // A message is one frame, or a tick's frames (header.parts): the first is shown at once, the others spread
+  // evenly over the time the last tick took, so the view moves between the server's reruns. A new message
+  // ends the last one's: its frames not yet shown give their curve points and are skipped.
   update(bytes) {
-    const { header, blobs } = decode(bytes);
+    const message = decode(bytes);
+    const frames = message.header.parts
+      ? Array.from({ length: message.header.parts }, (_, k) => decode(message.blobs[`part${k}`].data))
+      : [message];
+    const now = performance.now(), every = (message.header.every || 0.1) * 1000;
+    const gap = this.arrived === undefined ? every : Math.min(2 * every, Math.max(every / 2, now - this.arrived));
+    this.arrived = now;
+    this.gap = this.gap === undefined ? gap : 0.8 * this.gap + 0.2 * gap; // ticks come about this far apart
+    this.flush(false);
+    this.queue = frames;
+    this.spacing = (0.9 * this.gap) / frames.length; // done a little before the next tick's frames are due
+    // Pause clicked and the server has not seen it yet: what it trained meanwhile shows at once, not played out
+    if (this.requested && !this.requested.playing) this.flush(true);
+    else this.next();
+  }
+
+  next() {
+    this.show(this.queue.shift());
+    clearTimeout(this.timer);
+    if (this.queue.length) this.timer = setTimeout(() => this.next(), this.spacing);
+  }
+
+  flush(showLast) {
+    clearTimeout(this.timer);
+    const waiting = this.queue || [];
+    this.queue = [];
+    if (showLast && waiting.length) {
+      for (const frame of waiting.slice(0, -1)) if (this.static) this.appendHistory(frame.header, frame.blobs.history);
+      this.show(waiting[waiting.length - 1]);
+    } else if (this.static) {
+      for (const frame of waiting) this.appendHistory(frame.header, frame.blobs.history);
+    }
+  }
+
+  show({ header, blobs }) {
     if (header.static) {
       this.static = header.static;
       this.history = { step: [], train: [], test: [], accuracy: [] };
@@ -241,8 +280,15 @@ class LiveView {
   }
 
   nodeMaps() {
-    // one small canvas per node, from this frame's int8 maps (inputs: only the active features have maps)
+    // one small canvas per node, from this frame's int8 maps (inputs: only the active features have maps); the
+    // canvases are kept and repainted, frame after frame, not made anew thirty times a second
     const s = this.static, b = this.blobs, r = s.neuron_resolution, area = r * r;
+    const pool = (this.pool = this.pool || []);
+    let used = 0;
+    const toCanvas = (image) => {
+      if (used === pool.length) pool.push(document.createElement("canvas"));
+      return paint(image, pool[used++]);
+    };
     const maps = [[]];
     const activeIndex = new Map(s.active.map((key, i) => [key, i]));
     for (const feature of s.features) {
@@ -423,8 +469,10 @@ class LiveView {
     const canvas = this.q(".boundary"), ratio = window.devicePixelRatio || 1;
     const margin = 34, top = 8, right = 12;
     const width = size + margin + right, height = size + margin + top;
-    canvas.width = width * ratio; canvas.height = height * ratio;
-    canvas.style.width = `${width}px`; canvas.style.height = `${height}px`;
+    if (canvas.width !== width * ratio || canvas.height !== height * ratio) {
+      canvas.width = width * ratio; canvas.height = height * ratio;
+      canvas.style.width = `${width}px`; canvas.style.height = `${height}px`;
+    }
     const ctx = canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
@@ -443,7 +491,25 @@ class LiveView {
     const loss = h.test_loss === null ? "" : ` · test loss ${h.test_loss.toFixed(3)}`;
     this.q(".output-title").textContent = `${title} · step ${h.step.toLocaleString("en")}${loss}`;
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(toCanvas(image), margin, top, size, size);
+    ctx.drawImage(paint(image, this.outputCanvas), margin, top, size, size);
+    // the points and the axes change with the data and the size only: drawn once into a layer kept for them
+    const layerKey = `${size}:${ratio}:${document.fonts.status}`; // redrawn once the page's font has come
+    if (this.pointsFor !== s || this.pointsKey !== layerKey) {
+      this.pointsFor = s;
+      this.pointsKey = layerKey;
+      const layer = (this.pointsLayer = this.pointsLayer || document.createElement("canvas"));
+      layer.width = width * ratio; layer.height = height * ratio;
+      const lctx = layer.getContext("2d");
+      lctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      this.drawPointsAndAxes(lctx, size, margin, top);
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.pointsLayer, 0, 0);
+    this.drawLegend();
+  }
+
+  drawPointsAndAxes(ctx, size, margin, top) {
+    const s = this.static;
     const extent = s.extent;
     const px = (x) => margin + ((x + extent) / (2 * extent)) * size;
     const py = (y) => top + ((extent - y) / (2 * extent)) * size;
@@ -482,7 +548,6 @@ class LiveView {
     ctx.rotate(-Math.PI / 2);
     ctx.fillText("x₂", 0, 0);
     ctx.restore();
-    this.drawLegend();
   }
 
   drawLegend() {
@@ -572,6 +637,8 @@ class LiveView {
       }
       html += "</tr>";
     }
+    if (html === this.confusionHtml) return; // the same counts: the table stays as it is
+    this.confusionHtml = html;
     table.innerHTML = html;
     table.title = s.class_names.map((name, k) => `${k}: ${name}`).join(", ");
   }
