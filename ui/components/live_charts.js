@@ -7,15 +7,16 @@
 // Playback: while training plays the server sends a frame a tick (about ten a second: each server rerun costs
 // CPU that a classroom shares). A frame's new records (points of the curves, snapshots of the path) are shown one
 // after another over the time until the next frame is due, and the step counter counts up through the steps
-// that tick trained, about 30 repaints a second, each showing only records the server measured. The view thus
-// runs one tick behind the server; Pause shows everything received at once, and the paused state.
+// that tick trained, a repaint every animation frame that has something new (up to 60 a second), each showing
+// only records the server measured. The view thus runs one tick behind the server; Pause shows everything
+// received at once, and the paused state.
 
 const FONT_FAMILY = "'Source Sans Pro', sans-serif";
 const TICK_FONT = `12px ${FONT_FAMILY}`;
 const LABEL_FONT = `13px ${FONT_FAMILY}`;
 const TEXT = "#31333f", MUTED = "#6b6d75", GRID = "#ececf0", AXIS = "#c9c9cf";
 const HISTORY_CAP = 4000; // points kept per line chart; beyond it every other one is dropped
-const PAINT_MS = 20; // at most one repaint per this long while a tick plays out (30 a second at 60 Hz displays)
+const PAINT_MS = 14; // at most one repaint per this long while a tick plays out (every frame of a 60 Hz display)
 
 function decode(received) {
   const bytes = received.slice(); // its own buffer: the arrays below need 4-byte-aligned offsets
