@@ -188,7 +188,9 @@ def test_an_experiment_runs_with_progress_and_sets_the_numbers_beside_the_claim(
     verdict = page.get_by_text(re.compile(r"^Your networks: Batch 8: the loss rises"))
     verdict.wait_for()
     seen = page.evaluate("window.__progress")
-    assert len(seen) >= 2 and seen == sorted(seen), f"the progress bar moved forward: {seen}"  # a quick run
+    # the bar showed, and only ever moved forward (a quick run may be drawn at one of its values only: the
+    # browser draws what has arrived when it next paints; the order of every update is tested in tests/app)
+    assert seen and seen == sorted(seen), f"the progress bar moved forward: {seen}"
     settle(page)
     claim = page.get_by_text(re.compile(r"^What the paper found\. With filter-normalised directions"))
     assert claim.is_visible() and verdict.is_visible()

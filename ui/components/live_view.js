@@ -173,16 +173,16 @@ class LiveView {
     if (this.queue.length) this.timer = setTimeout(() => this.next(), this.spacing);
   }
 
+  // The frames still waiting, at once: their curve points, a new network's layout, and the last one drawn when
+  // ``showLast`` (Pause).
   flush(showLast) {
     clearTimeout(this.timer);
     const waiting = this.queue || [];
     this.queue = [];
-    if (showLast && waiting.length) {
-      for (const frame of waiting.slice(0, -1)) if (this.static) this.appendHistory(frame.header, frame.blobs.history);
-      this.show(waiting[waiting.length - 1]);
-    } else if (this.static) {
-      for (const frame of waiting) this.appendHistory(frame.header, frame.blobs.history);
-    }
+    waiting.forEach((frame, k) => {
+      if (frame.header.static || (showLast && k === waiting.length - 1)) this.show(frame);
+      else if (this.static) this.appendHistory(frame.header, frame.blobs.history);
+    });
   }
 
   show({ header, blobs }) {
