@@ -97,9 +97,10 @@ def free_port() -> int:
 
 
 class Server:
-    """``streamlit run app.py`` on a free local port, as `make run` serves it; stopped on leaving the block."""
+    """``streamlit run app.py`` on a free local port, as `make run` serves it (plus any ``settings``, command-line
+    flags); stopped on leaving the block."""
 
-    def __init__(self) -> None:
+    def __init__(self, *settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix="dl-lab-bench-server-", suffix=".log", delete=False)
@@ -107,7 +108,7 @@ class Server:
         command = [str(streamlit)] if streamlit.exists() else [sys.executable, "-m", "streamlit"]
         self.process = subprocess.Popen(
             command + ["run", "app.py", "--server.port", str(self.port), "--server.headless", "true",
-                       "--server.address", "127.0.0.1"],
+                       "--server.address", "127.0.0.1", *settings],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "DL_LAB_DEVICE": "cpu"})
         self.pid = self.process.pid
 

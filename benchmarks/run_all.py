@@ -2,8 +2,8 @@
 not disturbed by what an earlier script left behind). Prints figures; never fails on speed, only when a script
 itself breaks (then the exit status is 1, after the others have run).
 
-The browser benchmarks (live_view.py, classroom.py) need playwright and Chromium, which `make test` installs; without
-them they are skipped with a note.
+The browser benchmarks (live_view.py, classroom.py, server_capacity.py) need playwright and Chromium, which
+`make test` installs; without them they are skipped with a note.
 
 Run: .venv/bin/python benchmarks/run_all.py [--quick] [script …]   (or `make bench`)
      --quick: fewer repeats and smaller cases, a check that everything runs (minutes, not tens of minutes)
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BROWSER = {"live_view.py", "classroom.py"}
+BROWSER = {"live_view.py", "classroom.py", "server_capacity.py"}  # server_capacity: one browser, to record
 # What a script takes for a quick run when it does not parse its flags with _timing.arguments (those take --quick).
 QUICK = {"limits.py": ["--only", "mlp"]}  # one family
 

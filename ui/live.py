@@ -9,6 +9,7 @@ frames to canvas views that repaint in place (the Builder, Gradient Flow, the Lo
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable, Iterator, Sequence
 from weakref import WeakKeyDictionary
@@ -28,6 +29,11 @@ CHART_TICK_SECONDS = 0.1  # the live charts' data ticks; the browser spreads eac
 MAX_CATCH_UP = 4  # a late tick trains at most this many ticks' worth of steps
 FIRST_STEPS = 8  # a run's first tick, while what a step costs on this server is not known
 TRAIN_SHARE = 0.8  # of the time between two ticks, at most, for training and the tick's frames: the rest sends them
+# One session trains at a time. Sessions are threads of one process: several training at once would take turns
+# for the interpreter at every small tensor operation, and that handing over cost more than the steps themselves
+# (benchmarks/server_capacity.py, five learners: 445 steps a second between them and 12.7 frames a second each
+# without this lock, 820–1,130 steps and 17–27 frames with it).
+_ONE_AT_A_TIME = threading.Lock()
 _seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record
 # and of the tick's frames) cost lately on this server; weak, so that it goes with the run
 
@@ -113,7 +119,8 @@ def tick_in_parts(entries: list[state.Live], every: float, share: float | None =
             continue
         for e, entry in enumerate(entries):
             chunk_started = time.perf_counter()
-            entry.run.trainer.step(chunk)
+            with _ONE_AT_A_TIME:  # the wait counts: a busy server's ticks train fewer steps, and keep their pace
+                entry.run.trainer.step(chunk)
             training[e] += time.perf_counter() - chunk_started
         done += chunk
         if any(entry.run.trainer.diverged for entry in entries):
