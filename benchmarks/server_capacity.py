@@ -6,8 +6,9 @@ protocol and send what a browser sends, and nothing else runs on the machine:
 
 1. one real Chromium opens the Playground and presses Play once, and the messages it sends are recorded: the
    page's first run, the Play (a trigger of the live view) and the live fragment's timed reruns; then it closes;
-2. N clients join one by one, each a session of its own: the first run, Play, then a timed rerun every
-   ``FRAME_SECONDS`` as the browser's timer sends them;
+2. N clients join one by one, each a session of its own: the first run, Play, then a timed rerun at the
+   interval the server sets (``FRAME_SECONDS``, longer when many learners play), as the browser's timer sends
+   them;
 3. while all N play, it counts per learner the frames that arrive (a tick's message carries several) and the
    steps they show, and the server's CPU and memory.
 
@@ -88,9 +89,8 @@ class Seen:
     errors: int = 0
 
 
-def frames_in(message: bytes) -> tuple[int, int] | None:
+def frames_in(forward: ForwardMsg) -> tuple[int, int] | None:
     """(frames, the last frame's step) when a ForwardMsg carries the live view's frame; None otherwise."""
-    forward = ForwardMsg.FromString(message)
     if forward.WhichOneof("type") != "delta" or forward.delta.WhichOneof("type") != "new_element":
         return None
     element = forward.delta.new_element
@@ -102,16 +102,22 @@ def frames_in(message: bytes) -> tuple[int, int] | None:
 
 
 async def learner(url: str, script: Script, playing: asyncio.Event, stop: asyncio.Event, seen: Seen) -> None:
-    """One learner: the page, Play, then the browser's timer until ``stop``."""
+    """One learner: the page, Play, then the browser's timer until ``stop``, at the interval the server sets
+    (``auto_rerun``: a busy server ticks each learner less often)."""
+    interval = [FRAME_SECONDS]
     async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as socket:
         async def receive() -> None:
             async for message in socket:
-                if isinstance(message, bytes):
-                    found = frames_in(message)
-                    if found:
-                        now = time.monotonic()
-                        seen.frames.extend([now] * found[0])
-                        seen.steps.append((now, found[1]))
+                if not isinstance(message, bytes):
+                    continue
+                forward = ForwardMsg.FromString(message)
+                if forward.WhichOneof("type") == "auto_rerun":
+                    interval[0] = forward.auto_rerun.interval
+                found = frames_in(forward)
+                if found:
+                    now = time.monotonic()
+                    seen.frames.extend([now] * found[0])
+                    seen.steps.append((now, found[1]))
 
         reader = asyncio.create_task(receive())
         await socket.send(script.first)
@@ -120,7 +126,7 @@ async def learner(url: str, script: Script, playing: asyncio.Event, stop: asynci
         await socket.send(script.play)
         playing.set()
         while not stop.is_set():
-            await asyncio.sleep(FRAME_SECONDS)
+            await asyncio.sleep(interval[0])
             await socket.send(script.tick)
         reader.cancel()
 
@@ -173,7 +179,8 @@ def main() -> None:
         stop_on_signals(server)
         script = record(server)
         print(f"Learners on one server, their browsers elsewhere: each a websocket session replaying a browser's "
-              f"messages (the Playground, Play, a timed rerun every {FRAME_SECONDS:g} s); {seconds:g} s measured "
+              f"messages (the Playground, Play, a timed rerun every {FRAME_SECONDS:g} s or as the server says); "
+              f"{seconds:g} s measured "
               f"each; nothing else runs on this machine's cores")
         print(f"\n{'learners':>8} │ {'frames/s':>8} {'slowest':>8} {'≥10/s':>7} │ {'steps/s':>8} │ "
               f"{'server CPU':>10} {'memory':>8}")

@@ -34,6 +34,8 @@ TRAIN_SHARE = 0.8  # of the time between two ticks, at most, for training and th
 # (benchmarks/server_capacity.py, five learners: 445 steps a second between them and 12.7 frames a second each
 # without this lock, 820–1,130 steps and 17–27 frames with it).
 _ONE_AT_A_TIME = threading.Lock()
+LEARNERS_AT_FULL_PACE = 8  # live views ticking at their own pace on one process; more, and each ticks less often
+_ticked: dict[int, float] = {}  # a live view (id of its state.Live) → when it last ticked, on this process
 _seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record
 # and of the tick's frames) cost lately on this server; weak, so that it goes with the run
 
@@ -135,11 +137,24 @@ def tick_in_parts(entries: list[state.Live], every: float, share: float | None =
         _seconds_per_step[entry.run.trainer] = cost if before is None else 0.7 * before + 0.3 * cost
 
 
+def paced(every: float) -> float:
+    """How often a live view ticks: ``every`` while few learners play on this server process, and longer in
+    proportion when more do. Every rerun costs the process some Python whatever it trains, and Python runs on
+    one core at a time: past a handful of learners, ticks as often as one learner's would fill that core with
+    reruns (benchmarks/server_capacity.py), so each tick carries more frames' worth of time instead."""
+    now = time.monotonic()
+    for key, seen in list(_ticked.items()):
+        if now - seen > 2.0:  # a view that stopped ticking: paused, closed, gone
+            _ticked.pop(key, None)
+    return every * max(1.0, len(_ticked) / LEARNERS_AT_FULL_PACE)
+
+
 def _steps_due(entries: list[state.Live], every: float, share: float | None) -> int:
     """The steps the clock has paid for since the last tick (within the server's ``share``); the clock moves on."""
     if not entries[0].playing:
         return 0
     now = time.monotonic()
+    _ticked[id(entries[0])] = now
     speed = entries[0].run.spec.view.speed
     elapsed = min(max(0.0, now - entries[0].last_tick), MAX_CATCH_UP * every)
     due = int(speed * elapsed)

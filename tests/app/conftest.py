@@ -15,6 +15,15 @@ SOMETHING_WENT_WRONG = "Something went wrong"
 wkey = state.widget_key
 
 
+@pytest.fixture(autouse=True)
+def alone_on_the_server(monkeypatch):
+    """Each test is one learner: the live views earlier tests played do not count as learners on this server
+    (they would slow every live view's pace: ``ui.live.paced``)."""
+    from ui import live
+
+    monkeypatch.setattr(live, "_ticked", {})
+
+
 def open_page(key: str | None = None, query: dict | None = None) -> AppTest:
     """A fresh session on page ``key`` of the registry (the home page when None), opened with ``query``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)

@@ -54,3 +54,17 @@ def test_a_tick_in_parts_trains_its_steps_evenly_and_yields_after_each_chunk():
     assert len(seen) == 4 and seen == sorted(seen) and seen[0] > 0
     chunks = [b - a for a, b in zip([0] + seen, seen)]
     assert max(chunks) - min(chunks) <= 1
+
+
+def test_live_views_tick_less_often_when_many_learners_play_on_one_server(monkeypatch):
+    monkeypatch.setattr(live, "_ticked", {})
+    assert live.paced(0.2) == 0.2, "nobody else plays: the view's own pace"
+    learners = [playing() for _ in range(4 * live.LEARNERS_AT_FULL_PACE)]
+    for entry in learners[:live.LEARNERS_AT_FULL_PACE]:
+        live.tick([entry], 0.2)
+    assert live.paced(0.2) == 0.2, "a handful: still their own pace"
+    for entry in learners:
+        live.tick([entry], 0.2)
+    assert live.paced(0.2) == 0.8, "four times as many learners: a tick a quarter as often"
+    monkeypatch.setattr(live.time, "monotonic", lambda: time.perf_counter() + 1e6)
+    assert live.paced(0.2) == 0.2, "learners who stopped ticking (paused, gone) no longer count"

@@ -15,7 +15,7 @@ from dl_core.analyses.frames import bundle
 from dl_core.analyses.live_frames import playground_frame
 from ui import state
 from ui.components.live_view import live_view, selected_neuron, trigger
-from ui.live import TRAIN_SHARE, apply_command, tick_in_parts
+from ui.live import TRAIN_SHARE, apply_command, paced, tick_in_parts
 from ui.page import guarded
 
 FRAME_SECONDS = 0.2  # the live fragment's timer while playing; how much is learnt depends on the clock only
@@ -33,8 +33,9 @@ def show(slot: str) -> None:
     entry = state.live(slot)
     entry.frames.static_key = None  # a page run may mount the view afresh: its first frame carries everything
     playing, drawn_spec = entry.playing, state.current(slot).valid
+    every = paced(FRAME_SECONDS)  # longer when many learners play on this server
 
-    @st.fragment(run_every=FRAME_SECONDS if playing else None)
+    @st.fragment(run_every=every if playing else None)
     @guarded
     def panel() -> None:
         handled = state.live(slot).frames.extra
@@ -46,10 +47,12 @@ def show(slot: str) -> None:
         live = state.live(slot)
         if live.playing != playing or state.current(slot).valid != drawn_spec:
             st.rerun()  # Play/Pause start or stop the timer; an edit on the diagram redraws the controls too
+        if playing and not 2 / 3 < paced(FRAME_SECONDS) / every < 3 / 2:
+            st.rerun()  # many more (or fewer) learners play on this server than when the timer was set: reset it
         selected, frames = selected_neuron(key), []
-        for _ in tick_in_parts([live], FRAME_SECONDS, share=TRAIN_SHARE, parts=PARTS):  # a slow server: fewer steps
+        for _ in tick_in_parts([live], every, share=TRAIN_SHARE, parts=PARTS):  # a slow server: fewer steps
             frames.append(playground_frame(live.run, live.frames, selected, live.playing, live.run.spec.view.speed))
-        live_view(bundle(frames, FRAME_SECONDS), key)
+        live_view(bundle(frames, every), key)
 
     panel()
     with st.expander("The network in PyTorch terms"):
