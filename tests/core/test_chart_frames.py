@@ -165,7 +165,7 @@ def test_a_learners_text_travels_as_json_text_never_as_markup():
     assert len(heat["rows"][1]) == MAX_TEXT and heat["rows"][1].endswith("…")
     assert header["panels"]["b"]["note"] == HOSTILE
     # the browser side writes server text as textContent or on a canvas, never as HTML
-    script = (ROOT / "ui/components/live_charts.js").read_text()
+    script = "".join((ROOT / "ui/components" / name).read_text() for name in ("live_shared.js", "live_charts.js"))
     assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", script)
 
 

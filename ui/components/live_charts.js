@@ -18,21 +18,6 @@ const TEXT = "#31333f", MUTED = "#6b6d75", GRID = "#ececf0", AXIS = "#c9c9cf";
 const HISTORY_CAP = 4000; // points kept per line chart; beyond it every other one is dropped
 const PAINT_MS = 14; // at most one repaint per this long while a tick plays out (every frame of a 60 Hz display)
 
-function decode(received) {
-  const bytes = received.slice(); // its own buffer: the arrays below need 4-byte-aligned offsets
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
-  const base = bytes.byteOffset + 4 + length;
-  const kinds = { int8: Int8Array, uint8: Uint8Array, float32: Float32Array, int32: Int32Array };
-  const blobs = {};
-  for (const [name, [offset, size, dtype, shape]] of Object.entries(header.blobs)) {
-    const Kind = kinds[dtype];
-    blobs[name] = { data: new Kind(bytes.buffer, base + offset, size / Kind.BYTES_PER_ELEMENT), shape };
-  }
-  return { header, blobs };
-}
-
 // ---------------------------------------------------------------- numbers a learner can read
 
 // 0.001 … 1000 as plain decimals, beyond that 1e-5 / 1e5: never SI prefixes such as "100µ" or "10n"
@@ -785,10 +770,7 @@ class LiveCharts {
 
   setPlaying(playing) {
     this.playing = playing;
-    const button = this.q(".play");
-    button.textContent = playing ? "❚❚ Pause" : "▶ Play";
-    button.classList.toggle("active", playing);
-    button.setAttribute("aria-pressed", String(playing));
+    markPlaying(this.q(".play"), playing);
   }
 
   update(bytes) {

@@ -21,22 +21,6 @@ function divergingTable(strength) {
 }
 const DIVERGING = divergingTable(1), PALE = divergingTable(0.6);
 
-function decode(received) {
-  const bytes = received.slice(); // its own buffer: the arrays below need 4-byte-aligned offsets
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
-  const base = bytes.byteOffset + 4 + length;
-  const blobs = {};
-  for (const [name, [offset, size, dtype, shape]] of Object.entries(header.blobs)) {
-    const start = base + offset;
-    const kinds = { int8: Int8Array, uint8: Uint8Array, float32: Float32Array, int32: Int32Array };
-    const Kind = kinds[dtype];
-    blobs[name] = { data: new Kind(bytes.buffer, start, size / Kind.BYTES_PER_ELEMENT), shape };
-  }
-  return { header, blobs };
-}
-
 // ---------------------------------------------------------------- heatmaps into images
 
 function scalarImage(values, offset, size, discretize, table = DIVERGING) {
@@ -141,10 +125,7 @@ class LiveView {
 
   setPlaying(playing) {
     this.playing = playing;
-    const button = this.q(".play");
-    button.textContent = playing ? "❚❚ Pause" : "▶ Play";
-    button.classList.toggle("active", playing);
-    button.setAttribute("aria-pressed", String(playing));
+    markPlaying(this.q(".play"), playing);
   }
 
   // A message is one frame, or a tick's frames (header.parts): the first is shown at once, the others spread

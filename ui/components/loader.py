@@ -26,6 +26,8 @@ import streamlit as st
 from ui import state
 
 MAGIC = b"DLC1"
+SHARED_JS = Path(__file__).parent / "live_shared.js"  # in front of every live view's module
+SHARED_CSS = Path(__file__).parent / "live_shared.css"
 
 STUB = """
 const NAME = %s;
@@ -71,13 +73,15 @@ def payload(sent: bytes) -> bytes:
 class LiveComponent:
     """A components-v2 element fed binary frames, its code sent once per tab.
 
-    ``js``: the real module (``export default function (component) {...}``), as any components-v2 JavaScript."""
+    ``js``: the real module (``export default function (component) {...}``), as any components-v2 JavaScript,
+    after ``SHARED_JS`` (the frame reader, the Play button); ``css`` its styles, after ``SHARED_CSS``."""
 
     def __init__(self, name: str, js: Path, css: Path):
-        self.code = js.read_bytes()
+        self.code = SHARED_JS.read_bytes() + b"\n" + js.read_bytes()
         digest = hashlib.sha256(self.code).hexdigest()[:12]
         self.name = f"{name}-{digest}"
-        self._element = st.components.v2.component(name, js=STUB % json.dumps(self.name), css=css.read_text())
+        self._element = st.components.v2.component(name, js=STUB % json.dumps(self.name),
+                                                    css=SHARED_CSS.read_text() + css.read_text())
 
     def __call__(self, frame: bytes, key: str, **kwargs: Any) -> None:
         sent = st.session_state.get(key)
