@@ -127,6 +127,46 @@ def screenshot(page, name: str, for_readme: bool = True) -> Path:
     return path
 
 
+# ---------------------------------------------------------------- a live view while it plays
+
+# For ``ms`` milliseconds, on every animation frame: each of the view's canvases (``selector``) shrunk onto 48×24
+# pixels, and whether any pixel carries ink (a canvas cleared and not yet repainted has none); and each change of
+# the status line, a state of the run shown. It runs as the page's own animation callback, so it sees each
+# canvas as the compositor shows it. The view's data attributes are read before and after.
+WATCH_CANVASES = """(root, [ms, selector]) => new Promise((done) => {
+  const end = performance.now() + ms, probe = document.createElement('canvas');
+  probe.width = 48; probe.height = 24;
+  const ctx = probe.getContext('2d', { willReadFrequently: true });
+  const seen = { frames: 0, blank: 0, states: 0, before: { ...root.dataset } };
+  let status = null;
+  const look = (now) => {
+    seen.frames += 1;
+    for (const canvas of root.querySelectorAll(selector)) {
+      ctx.clearRect(0, 0, 48, 24);
+      ctx.drawImage(canvas, 0, 0, 48, 24);
+      const data = ctx.getImageData(0, 0, 48, 24).data;
+      let ink = false;
+      for (let k = 3; k < data.length && !ink; k += 4) ink = data[k] > 0;
+      if (!ink) seen.blank += 1;
+    }
+    const text = root.querySelector('.status').textContent;
+    if (text !== status) { seen.states += 1; status = text; }
+    if (now < end) return requestAnimationFrame(look);
+    seen.after = { ...root.dataset };
+    done(seen);
+  };
+  requestAnimationFrame(look);
+})"""
+
+
+def watch_canvases(view, seconds: float, selector: str) -> dict:
+    """``WATCH_CANVASES`` on a live view (a locator) for ``seconds``: animation frames, blank canvases seen, states
+    of the run shown, and ``grew(name)``: how much the view's data attribute ``name`` rose meanwhile."""
+    seen = view.evaluate(WATCH_CANVASES, [seconds * 1000, selector])
+    seen["grew"] = lambda name: int(float(seen["after"].get(name, 0))) - int(float(seen["before"].get(name, 0)))
+    return seen
+
+
 # ---------------------------------------------------------------- the Playground's live view (a canvas component)
 # Its elements live in a shadow root: playwright's CSS locators pierce it, document.querySelector does not.
 

@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, watch_canvases
 from PIL import Image
 
 LABS = {
@@ -21,33 +21,6 @@ PANELS = {"builder": {"lines", "heatmap", "images"}, "gradient-flow": {"lines", 
           "landscape-path": {"loss_path"}}
 WATCH_SECONDS = 5.0
 MIN_REPAINTS = 10  # while playing for 5 s; the loaded test machine managed 60–90 (see the figures file)
-
-# For ``ms`` milliseconds, on every animation frame: each panel's canvas shrunk onto 48×24 pixels, and whether any
-# pixel carries ink. A canvas cleared and not yet repainted would have none. It runs as the page's own animation
-# callback, so it sees each canvas as the compositor shows it.
-WATCH = """(root, ms) => new Promise((done) => {
-  const end = performance.now() + ms, probe = document.createElement('canvas');
-  probe.width = 48; probe.height = 24;
-  const ctx = probe.getContext('2d', { willReadFrequently: true });
-  const seen = { frames: 0, blank: 0, repaints: -Number(root.dataset.frames), data: -Number(root.dataset.dataFrames),
-                 step: -Number(root.dataset.step) };
-  const look = (now) => {
-    seen.frames += 1;
-    for (const canvas of root.querySelectorAll('.panel canvas')) {
-      ctx.clearRect(0, 0, 48, 24);
-      ctx.drawImage(canvas, 0, 0, 48, 24);
-      const data = ctx.getImageData(0, 0, 48, 24).data;
-      let ink = false;
-      for (let k = 3; k < data.length && !ink; k += 4) ink = data[k] > 0;
-      if (!ink) seen.blank += 1;
-    }
-    if (now < end) return requestAnimationFrame(look);
-    seen.repaints += Number(root.dataset.frames); seen.data += Number(root.dataset.dataFrames);
-    seen.step += Number(root.dataset.step);
-    done(seen);
-  };
-  requestAnimationFrame(look);
-})"""
 
 # What does not fit at this width: an element wider than its panel, text cut off, a label under 12 px.
 LAYOUT = """(root) => {
@@ -129,15 +102,16 @@ def test_a_live_lab_plays_without_a_blank_frame_pauses_and_fits_a_projector(serv
         view(page).locator(".status").filter(has_text="Step").wait_for()
         page.wait_for_timeout(1500)  # Play reruns the page once; then the ticks
 
-        seen = view(page).evaluate(WATCH, WATCH_SECONDS * 1000)
+        seen = watch_canvases(view(page), WATCH_SECONDS, ".panel canvas")
         shots = []
         for _ in range(5):  # and the screen itself, a few times
             shots.append(inked_screenshot(page))
             page.wait_for_timeout(300)
         assert seen["blank"] == 0, f"{seen['blank']} blank canvases in {seen['frames']} animation frames"
         assert all(shot and min(shot) > 0.002 for shot in shots), f"a panel looked blank on the screen: {shots}"
-        assert seen["step"] > 0, "the step count grows while playing"
-        assert seen["repaints"] >= MIN_REPAINTS, f"only {seen['repaints']} repaints in {WATCH_SECONDS} s of playing"
+        repaints = seen["grew"]("frames")
+        assert seen["grew"]("step") > 0, "the step count grows while playing"
+        assert repaints >= MIN_REPAINTS, f"only {repaints} repaints in {WATCH_SECONDS} s of playing"
 
         play = page.locator(".live-charts .play")
         play.click()
@@ -151,9 +125,9 @@ def test_a_live_lab_plays_without_a_blank_frame_pauses_and_fits_a_projector(serv
             last = now
         page.wait_for_timeout(1500)
         assert counter(page, "step") == last, "nothing moves once paused"
-        record(lab, {"repaints_per_second": round(seen["repaints"] / WATCH_SECONDS, 1),
-                     "server_frames_per_second": round(seen["data"] / WATCH_SECONDS, 1),
-                     "steps_per_second": round(seen["step"] / WATCH_SECONDS),
+        record(lab, {"repaints_per_second": round(repaints / WATCH_SECONDS, 1),
+                     "server_frames_per_second": round(seen["grew"]("dataFrames") / WATCH_SECONDS, 1),
+                     "steps_per_second": round(seen["grew"]("step") / WATCH_SECONDS),
                      "animation_frames_checked": seen["frames"], "screenshots_checked": len(shots)})
         screenshot(page, f"live-{lab}-1400")
 

@@ -1,7 +1,7 @@
 import re
 import time
 
-from conftest import play_button, screenshot, status, wait_for_status
+from conftest import play_button, screenshot, status, wait_for_status, watch_canvases
 
 DEEP_LINK = ("/Playground?dataset=xor&noise=10&layers=5:relu,3:relu&optimizer=adam&lr=0.01"
              "&test=1&seed=7&features=x1,x2,x1x2")
@@ -109,36 +109,6 @@ def test_nothing_reaches_beyond_the_server(server, page):
     assert elsewhere == []
 
 
-# For ``ms`` milliseconds, on every animation frame: whether each of the view's canvases carries ink (one cleared
-# and not yet repainted has none), and each change of the status line: a state of the run shown.
-WATCH = """(ms) => new Promise((done) => {
-  const host = [...document.querySelectorAll('*')]
-    .find((e) => e.shadowRoot && e.shadowRoot.querySelector('.live-view'));
-  const root = host.shadowRoot.querySelector('.live-view');
-  const end = performance.now() + ms, probe = document.createElement('canvas');
-  probe.width = 48; probe.height = 24;
-  const ctx = probe.getContext('2d', { willReadFrequently: true });
-  const seen = { frames: 0, blank: 0, states: 0 };
-  let text = null;
-  const look = (now) => {
-    seen.frames += 1;
-    for (const canvas of root.querySelectorAll('canvas.boundary, canvas.network, canvas.curves')) {
-      ctx.clearRect(0, 0, 48, 24);
-      ctx.drawImage(canvas, 0, 0, 48, 24);
-      const data = ctx.getImageData(0, 0, 48, 24).data;
-      let ink = false;
-      for (let k = 3; k < data.length && !ink; k += 4) ink = data[k] > 0;
-      if (!ink) seen.blank += 1;
-    }
-    const status = root.querySelector('.status').textContent;
-    if (status !== text) { seen.states += 1; text = status; }
-    if (now < end) return requestAnimationFrame(look);
-    done(seen);
-  };
-  requestAnimationFrame(look);
-})"""
-
-
 def test_playing_shows_more_states_than_the_server_reruns_and_never_a_blank_canvas(server, page):
     """The server reruns five times a second and sends each tick's frames together; the view plays them out one
     after another. Fewer states shown than ticks would mean the parts were dropped. How many a second is measured
@@ -152,7 +122,7 @@ def test_playing_shows_more_states_than_the_server_reruns_and_never_a_blank_canv
     wait_for_status(page, lambda s, l: s > 0)
     page.wait_for_timeout(1000)
     seconds = 4
-    seen = page.evaluate(WATCH, seconds * 1000)
+    seen = watch_canvases(page.locator(".live-view"), seconds, "canvas.boundary, canvas.network, canvas.curves")
     assert seen["blank"] == 0, f"{seen['blank']} blank canvases in {seen['frames']} animation frames"
     assert seen["states"] > 1.5 * seconds / FRAME_SECONDS, f"{seen['states']} states of the run in {seconds} s"
     play_button(page).click()
