@@ -753,13 +753,7 @@ class LiveCharts {
     const play = button("play", "▶ Play", "Train continuously; the charts redraw as it learns");
     const step = button("step", "Step", "Train a tenth of a second's worth of steps, then stop");
     const reset = button("reset", "Reset", "Back to the initial weights of this seed; the step count goes back to 0");
-    play.addEventListener("click", () => {
-      const playing = this.playing;
-      if (playing) this.finish(); // paused: everything received, at once
-      this.requested = { playing: !playing, at: performance.now() };
-      this.setPlaying(!playing); // the paused state shows at once; the server stops at its next frame
-      this.send("command", playing ? "pause" : "play");
-    });
+    this.play = new PlayButton(play, this.send, () => this.finish()); // paused: everything received, at once
     step.addEventListener("click", () => this.send("command", "step"));
     reset.addEventListener("click", () => this.send("command", "reset"));
     const status = element("span", "status");
@@ -768,22 +762,12 @@ class LiveCharts {
     return bar;
   }
 
-  setPlaying(playing) {
-    this.playing = playing;
-    markPlaying(this.q(".play"), playing);
-  }
-
   update(bytes) {
     const { header, blobs } = decode(bytes);
     this.finish(); // whatever the last tick still held back is shown now
     if (header.layout) this.build(header.layout);
     const status = header.status;
-    // frames sent before the server saw a click still carry the old state: the click wins for a moment
-    const asked = this.requested;
-    if (!asked || status.playing === asked.playing || performance.now() - asked.at > 2000) {
-      this.requested = null;
-      this.setPlaying(status.playing);
-    }
+    this.play.follow(status.playing);
     for (const [key, entry] of Object.entries(header.panels)) {
       const panel = this.panels.get(key);
       if (!panel) continue;
@@ -798,7 +782,7 @@ class LiveCharts {
     this.data += 1;
     this.root.dataset.dataFrames = String(this.data);
     this.target = status;
-    if (this.playing && status.playing && this.shownStep !== undefined && status.step > this.shownStep) {
+    if (this.play.playing && status.playing && this.shownStep !== undefined && status.step > this.shownStep) {
       const playback = { start: now, duration: this.interval, from: this.shownStep };
       this.playback = playback;
       this.paint(now, playback);

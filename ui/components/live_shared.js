@@ -17,9 +17,41 @@ function decode(received) {
   return { header, blobs };
 }
 
-// the Play button as Pause while playing
-function markPlaying(button, playing) {
-  button.textContent = playing ? "❚❚ Pause" : "▶ Play";
-  button.classList.toggle("active", playing);
-  button.setAttribute("aria-pressed", String(playing));
+// The Play/Pause button of a live view. A click shows the new state at once (``onPause`` first shows everything
+// received) and sends "play" or "pause"; frames the server sent before it saw the click still carry the old
+// state, so for up to two seconds the click wins over them (``follow``).
+class PlayButton {
+  constructor(button, send, onPause) {
+    this.button = button;
+    this.playing = false;
+    this.requested = null;
+    button.addEventListener("click", () => {
+      const playing = this.playing;
+      this.requested = { playing: !playing, at: performance.now() };
+      if (playing) onPause();
+      this.show(!playing); // the server stops at its next tick
+      send("command", playing ? "pause" : "play");
+    });
+  }
+
+  show(playing) {
+    this.playing = playing;
+    this.button.textContent = playing ? "❚❚ Pause" : "▶ Play";
+    this.button.classList.toggle("active", playing);
+    this.button.setAttribute("aria-pressed", String(playing));
+  }
+
+  // what a frame says: shown unless a click the server has not seen yet says otherwise
+  follow(playing) {
+    const asked = this.requested;
+    if (!asked || playing === asked.playing || performance.now() - asked.at > 2000) {
+      this.requested = null;
+      this.show(playing);
+    }
+  }
+
+  // Pause clicked, and the server has not answered yet
+  get pausing() {
+    return Boolean(this.requested && !this.requested.playing);
+  }
 }

@@ -106,13 +106,8 @@ class LiveView {
       <div class="zoom" hidden><canvas></canvas><div class="caption"></div></div>
       <div class="divergence" hidden></div>`;
     this.q = (selector) => root.querySelector(selector);
-    this.q(".play").addEventListener("click", () => {
-      const playing = this.playing;
-      this.requested = { playing: !playing, at: performance.now() };
-      if (playing) this.flush(true); // the last state received, at once: nothing moves after Pause
-      this.setPlaying(!playing); // the paused state shows at once; the server stops at its next tick
-      this.send("command", playing ? "pause" : "play");
-    });
+    // Pause: the last state received, at once, and nothing moves after it
+    this.play = new PlayButton(this.q(".play"), send, () => this.flush(true));
     this.q(".step").addEventListener("click", () => this.send("command", "step"));
     this.q(".reset").addEventListener("click", () => this.send("command", "reset"));
     this.q(".layers-plus").addEventListener("click", () => this.send("edit", { op: "add_layer" }));
@@ -121,11 +116,6 @@ class LiveView {
     net.addEventListener("mousemove", (event) => this.hover(event));
     net.addEventListener("mouseleave", () => this.hideZoom());
     net.addEventListener("click", (event) => this.click(event));
-  }
-
-  setPlaying(playing) {
-    this.playing = playing;
-    markPlaying(this.q(".play"), playing);
   }
 
   // A message is one frame, or a tick's frames (header.parts): the first is shown at once, the others spread
@@ -144,7 +134,7 @@ class LiveView {
     this.queue = frames;
     this.spacing = (0.9 * this.gap) / frames.length; // done a little before the next tick's frames are due
     // Pause clicked and the server has not seen it yet: what it trained meanwhile shows at once, not played out
-    if (this.requested && !this.requested.playing) this.flush(true);
+    if (this.play.pausing) this.flush(true);
     else this.next();
   }
 
@@ -173,12 +163,7 @@ class LiveView {
       this.layout();
     }
     if (!this.static) return;
-    // frames sent before the server saw a click still carry the old state: the click wins for a moment
-    const asked = this.requested;
-    if (!asked || header.playing === asked.playing || performance.now() - asked.at > 2000) {
-      this.requested = null;
-      this.setPlaying(header.playing);
-    }
+    this.play.follow(header.playing);
     this.header = header;
     this.blobs = blobs;
     this.maps = this.nodeMaps();
