@@ -242,6 +242,7 @@ def main() -> None:
     batch_size = min({t.batch_size}, n)
     order_generator = torch.Generator().manual_seed({spec.seed + 1})
     order, cursor = torch.empty(0, dtype=torch.long), n
+    torch.manual_seed({spec.seed + 2})  # dropout's masks: the app draws them from this seed too
     model.train()
     for step in range(done + 1, done + args.steps + 1):
         if batch_size == n:
