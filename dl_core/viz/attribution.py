@@ -111,7 +111,7 @@ def map_grid(maps: dict[str, np.ndarray], image: np.ndarray | None = None, sign:
         fig.add_trace(_map_trace(picture(shown(values, sign)), n == 0), row=k // columns + 1, col=k % columns + 1)
         k += 1
     _picture_axes(fig)
-    fig.update_annotations(font_size=11)
+    fig.update_annotations(font_size=12)
     fig.update_layout(title=title, height=rows * height_per_row + 60, margin=MARGIN)
     return fig
 

@@ -96,7 +96,7 @@ def latent_scatter(points: np.ndarray, labels: np.ndarray, class_names: list[str
         gx, gy = np.meshgrid(*click_grid)
         data.append(dict(type="scatter", x=np.round(gx.ravel(), 3), y=np.round(gy.ravel(), 3), mode="markers",
                          marker=dict(size=14, opacity=0), name="decode here", showlegend=False,
-                         hovertemplate="decode (%{x}, %{y})<extra></extra>"))
+                         hovertemplate="decode (%{x:.3f}, %{y:.3f})<extra></extra>"))
     for c, name in enumerate(class_names):
         chosen = labels == c
         data.append(dict(type="scatter", x=np.round(points[chosen, 0], 3), y=np.round(points[chosen, 1], 3),
@@ -229,7 +229,7 @@ def gan_scene(extent: float, real: np.ndarray, fake: np.ndarray, pushes: np.ndar
              marker=dict(size=5, color=REAL, opacity=0.7), hoverinfo="skip"),
         dict(type="scatter", x=np.round(fake[:, 0], 3), y=np.round(fake[:, 1], 3), mode="markers", name="generated",
              marker=dict(size=6, color=FAKE, line=dict(color="white", width=0.5)),
-             hovertemplate="(%{x}, %{y})<extra>generated</extra>"),
+             hovertemplate="(%{x:.3f}, %{y:.3f})<extra>generated</extra>"),
     ]
     if pushes is not None and len(fake):
         xs, ys, scale = arrow_segments(fake, pushes, extent / 10)
@@ -291,7 +291,7 @@ def folded_grid_figure(noise: np.ndarray, image: np.ndarray, half_width: float, 
         data.append(dict(type="scatter", x=np.round(flat[:, 0], 3), y=np.round(flat[:, 1], 3), mode="markers",
                          marker=dict(size=sizes, color=colors, colorscale="Viridis", cmin=0, cmax=1),
                          showlegend=False,
-                         hovertemplate="(%{x}, %{y})<extra></extra>", **_axes(panel)))
+                         hovertemplate="(%{x:.3f}, %{y:.3f})<extra></extra>", **_axes(panel)))
     layout = _panels(["Noise space (z₁, z₂)", "The generator's output"], gap=0.08)
     reach = half_width * 1.05
     layout["xaxis"].update(range=[-reach, reach], showgrid=False, zeroline=False)

@@ -19,7 +19,7 @@ def image_grid(images: np.ndarray, titles: list[str], columns: int = 8, height_p
                                  hovertemplate="%{z:.2f}<extra></extra>"), row=k // columns + 1, col=k % columns + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_annotations(font_size=11)
+    fig.update_annotations(font_size=12)
     fig.update_layout(height=rows * height_per_row + 20, margin=dict(l=0, r=0, t=24, b=0))
     return fig
 
@@ -39,6 +39,6 @@ def feature_maps(maps: np.ndarray, title: str, columns: int = 8, height_per_row:
                       row=k // columns + 1, col=k % columns + 1)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
-    fig.update_annotations(font_size=10)
+    fig.update_annotations(font_size=12)
     fig.update_layout(title=title, height=rows * height_per_row + 50, margin=dict(l=0, r=0, t=50, b=0))
     return fig

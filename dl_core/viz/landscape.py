@@ -37,7 +37,7 @@ def _title(title: str) -> dict:
 def _colorbar(label: str) -> dict:
     """Below the plot, across it: beside it, a colour bar and its labels took a third of a narrow column's width."""
     return dict(title=dict(text=label, side="right"), orientation="h", thickness=10, len=1.0, x=0.5, xanchor="center",
-                y=-0.2, yanchor="top", tickfont=dict(size=11))
+                y=-0.2, yanchor="top", tickfont=dict(size=12))
 
 
 def landscape_contour(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray, log: bool = False,
@@ -71,7 +71,7 @@ def landscape_contour(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray,
                       xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
                       showlegend=path is not None and show_legend,
                       legend=dict(x=0.01, y=0.01, xanchor="left", yanchor="bottom", bgcolor="rgba(255,255,255,0.7)",
-                                  font=dict(size=11)))
+                                  font=dict(size=12)))
     return fig
 
 
@@ -89,7 +89,7 @@ def landscape_surface(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray,
                                cmax=zmax, showscale=show_scale, colorbar=_colorbar(label),
                                contours=dict(z=dict(show=True, usecolormap=True, project_z=True)),
                                hovertemplate="α %{x:.3f}<br>β %{y:.3f}<br>" + label + " %{z:.4f}<extra></extra>"))
-    axis = lambda text: dict(title=dict(text=text, font=dict(size=12)), tickfont=dict(size=10))  # noqa: E731
+    axis = lambda text: dict(title=dict(text=text, font=dict(size=12)), tickfont=dict(size=12))  # noqa: E731
     fig.update_layout(title=_title(title), height=height, margin=dict(l=0, r=0, t=36, b=0),
                       scene=dict(xaxis=axis("α"), yaxis=axis("β"),
                                  zaxis=dict(axis(label), range=list(z_range) if z_range else None),

@@ -43,8 +43,14 @@ def test_a_point_of_my_own_and_a_tiny_net_with_every_number():
     assert "x₁ = **2.500**" in " ".join(m.value for m in at.markdown)
     charts = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
     labels = [a.get("text", "") for c in charts for a in c["layout"].get("annotations", [])]
-    assert any("∂=" in text for text in labels)
+    assert sum("∂=" in text for text in labels) == 2, "the weights into the first unit are labelled"
     assert all(len(text) < 40 for text in labels), "numbers on the diagram are rounded to be read"
+    into = at.selectbox(key=wkey("playground", "numbers_into"))
+    assert into.options == ["unit 1 of layer 1 (tanh)", "unit 2 of layer 1 (tanh)", "unit 1 of output"]
+    into.set_value("unit 1 of output").run()
+    chart = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart") if "annotations" in c.proto.spec][0]
+    labels = [a["text"] for a in chart["layout"]["annotations"]]
+    assert sum("∂=" in text for text in labels) == 2 and len(labels) == 2 + 2 + 1 + 2
 
 
 def test_one_optimiser_step_moves_weights_and_the_counter_at_once():
@@ -102,9 +108,11 @@ def test_a_chosen_unit_follows_a_layer_made_narrower_and_a_typed_one_beyond_it_i
     at = open_page(PAGE, {"layers": "4:tanh,2:tanh"})
     at.number_input(key=wkey("playground", "forward_unit", 0)).set_value(4).run()
     assert "z^{(1)}_{4}" in latex(at)
+    at.selectbox(key=wkey("playground", "numbers_into")).set_value("unit 4 of layer 1 (tanh)").run()
     at.number_input(key=wkey("playground", "forward_unit", 0)).set_value(9).run()
     assert any("Unit: 9 is outside its limits, 1 to 4; it stays 4" in e.value.replace("\\", "") for e in at.error)
     at.number_input(key=wkey("playground", "layers", 0, "width")).set_value(2).run()
     assert_fine(at)
     assert spec_of(at).model.hidden[0].width == 2
     assert "z^{(1)}_{2}" in latex(at) and "z^{(1)}_{4}" not in latex(at)
+    assert at.selectbox(key=wkey("playground", "numbers_into")).value == "unit 1 of layer 1 (tanh)"

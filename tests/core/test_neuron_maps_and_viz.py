@@ -14,6 +14,7 @@ from dl_core.data.features import feature_matrix
 from dl_core.viz import decision_boundary, heatmap_image, network_layout
 from dl_core.viz.colors import NEGATIVE, POSITIVE, diverging, png_data_uri
 from dl_core.viz.network import MAX_EDGE_WIDTH
+from dl_core.viz.passes import every_number_diagram, matrix_heatmap
 
 
 def decode(uri: str) -> np.ndarray:
@@ -108,3 +109,26 @@ def test_curves_before_any_training_show_steps_from_zero_not_minus_one():
     run.trainer.step(30)
     trained = loss_curves(run.trainer.history.step, {"train": run.trainer.history.train_loss})
     assert trained.layout.xaxis.range is None and trained.layout.xaxis.rangemode == "tozero"
+
+
+def test_a_weight_matrix_prints_each_cell_to_three_figures():
+    """Float32 cells sent as numbers print every digit in the browser (0.2662999927997589)."""
+    matrix = np.array([[0.2663, -0.00001234], [12.5, 0.0]], dtype=np.float32)
+    trace = matrix_heatmap(matrix, "∂L/∂W", "unit", "input").data[0]
+    assert [list(row) for row in trace.text] == [["0.266", "-1.23e-05"], ["12.5", "0"]]
+    assert trace.texttemplate == "%{text}"
+
+
+def test_the_every_number_diagram_labels_the_edges_into_one_unit_and_every_edge_on_hover():
+    sizes = [2, 3, 1]
+    weights = [np.arange(6.0).reshape(3, 2) - 2, np.array([[1.0, -1.0, 0.5]])]
+    edges = [[[f"{layer}:{j}←{i}" for i in range(w.shape[1])] for j in range(w.shape[0])]
+             for layer, w in enumerate(weights)]
+    nodes = [[f"node {layer}.{i}" for i in range(size)] for layer, size in enumerate(sizes)]
+    fig = every_number_diagram(sizes, nodes, edges, weights, into=(1, 2))
+    labels = [a.text for a in fig.layout.annotations]
+    assert sorted(labels) == sorted([t for column in nodes for t in column] + ["0:2←0", "0:2←1"])
+    hover = [t for trace in fig.data if trace.hovertext is not None for t in trace.hovertext]
+    assert sorted(hover) == sorted(t for layer in edges for row in layer for t in row), "every edge on hover"
+    into_output = [a.text for a in every_number_diagram(sizes, nodes, edges, weights, into=(2, 0)).layout.annotations]
+    assert {"1:0←0", "1:0←1", "1:0←2"} <= set(into_output) and "0:2←0" not in into_output

@@ -558,7 +558,7 @@ class LiveView {
     ctx.lineWidth = 1;
     ctx.strokeRect(left, top, right - left, bottom - top);
     ctx.fillStyle = "#31333f";
-    ctx.font = "11px 'Source Sans Pro', sans-serif";
+    ctx.font = "12px 'Source Sans Pro', sans-serif";
     if (!values.length || h.step.length < 2) {
       ctx.fillText("the loss appears as training runs", left + 8, (top + bottom) / 2);
       return;

@@ -61,7 +61,7 @@ function paint(figure, panel) {
       ctx.globalAlpha = 1;
     }
   }
-  ctx.font = "11px sans-serif";
+  ctx.font = "12px sans-serif";
   ctx.fillStyle = "#777";
   ctx.textAlign = "center";
   for (const t of ticks(x0, x1)) ctx.fillText(`${t}`, X(t), pad.t + area + 14);

@@ -64,14 +64,21 @@ def mlp_view(slot: str, run: Run, example: Example) -> None:
     with numbers_tab:
         sizes = [len(ex.features)] + [len(layer.z) for layer in ex.layers]
         if max(sizes) <= TINY and len(ex.layers) <= 4:
+            units = {f"unit {j + 1} of {layer.name}": (k + 1, j)
+                     for k, layer in enumerate(ex.layers) for j in range(len(layer.z))}
+            if st.session_state.get(key("numbers_into")) not in units:  # the network changed under the choice
+                st.session_state.pop(key("numbers_into"), None)
+            into = st.columns([2, 3])[0].selectbox("Label the weights into", list(units), key=key("numbers_into"),
+                                help="Each weight's w and ∂L/∂w also show when you point at the middle of its edge.")
             node_text = [[f"{n}={_n(v)}" for n, v in zip(ex.feature_names, ex.features)]]
-            node_text += [[f"z={_n(z)} a={_n(a)}<br>∂L/∂z={_n(g)}" for z, a, g in zip(layer.z, layer.a, layer.grad_z)]
-                          for layer in ex.layers]
+            node_text += [[f"z={_n(z)}<br>a={_n(a)}<br>∂L/∂z={_n(g)}" for z, a, g in
+                           zip(layer.z, layer.a, layer.grad_z)] for layer in ex.layers]
             edge_text = [[[f"w={_n(w)}<br>∂={_n(g)}" for w, g in zip(w_row, g_row)]
                           for w_row, g_row in zip(layer.weight, layer.grad_weight)] for layer in ex.layers]
-            st.plotly_chart(every_number_diagram(sizes, node_text, edge_text, [layer.weight for layer in ex.layers]),
-                            key=key("numbers"))
-            st.caption("On each edge: its weight w and ∂L/∂w. On each unit: z, a = f(z), and ∂L/∂z.")
+            st.plotly_chart(every_number_diagram(sizes, node_text, edge_text, [layer.weight for layer in ex.layers],
+                                                 into=units[into]), key=key("numbers"))
+            st.caption("Under each unit: z, a = f(z), and ∂L/∂z. On the edges into the chosen unit: the weight w and "
+                       "∂L/∂w (∂); point at any other edge's middle for its numbers.")
         else:
             st.info(f"Every number fits on the picture for networks of at most {TINY} units a layer and "
                     "three hidden layers: make this one smaller in the sidebar to see it.",
