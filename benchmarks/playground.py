@@ -2,7 +2,8 @@
 
 - training steps a second of the run the Playground makes (``make_run``), for the default network and the heaviest
   one the limits allow, against a bare hand-written PyTorch loop over the same layers (tensors built once, no host
-  sync) and a naive one (tensors rebuilt from Python lists and ``.item()`` every step);
+  sync), a naive one (tensors rebuilt from Python lists and ``.item()`` every step), and the same run through
+  autograd and torch's optimiser step instead of the written-out backpropagation (``dl_core.nets.backprop``);
 - the cost of one live frame (``live_frames.playground_frame``: every neuron's map, the weights, the new history
   and the confusion matrix as compact bytes) and of a whole tick at 30 frames a second, against the plotly way
   the live view replaced (the boundary figure and the network diagram built and serialised to JSON every frame),
@@ -110,10 +111,12 @@ def naive_loop(run: Run, steps: int):
 
 def training(spec: PlaygroundSpec, steps: int, rounds: int) -> None:
     heading(f"Training, {describe(spec)}: best of {rounds} interleaved rounds of {steps:,} steps")
-    as_played, recording = make_run(spec), make_run(spec)
+    as_played, recording, autograd = make_run(spec), make_run(spec), make_run(spec)
     recording.trainer.record_every = 1
+    autograd.trainer.written_out = None  # torch's backward and optimiser step, as before dl_core.nets.backprop
     best = best_interleaved({
         "trainer": lambda: as_played.trainer.step(steps),
+        "autograd": lambda: autograd.trainer.step(steps),
         "bare": bare_loop(make_run(spec), steps),
         "recording": lambda: recording.trainer.step(steps),
         "naive": naive_loop(make_run(spec), steps),
@@ -125,6 +128,8 @@ def training(spec: PlaygroundSpec, steps: int, rounds: int) -> None:
     row("Trainer.step(n) of make_run(spec), as played", steps / best["trainer"], "steps/s",
         f"{best['trainer'] / bare:.2f}× the bare loop's time, {best['naive'] / best['trainer']:.2f}× the naive one's "
         "speed")
+    row("the same through autograd (before the written-out backprop)", steps / best["autograd"], "steps/s",
+        f"{best['autograd'] / best['trainer']:.2f}× the Trainer's time")
     row("the same, train and test loss recorded every step", steps / best["recording"], "steps/s",
         f"{best['recording'] / bare:.2f}× the bare loop's time")
 

@@ -11,7 +11,7 @@ Events, each called with the trainer:
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -21,6 +21,7 @@ from torch import nn
 
 from .data import Data
 from .device import generator, pick_device, use_threads_for
+from .nets import backprop
 from .nets.mlp import parameter_count
 from .objective import Objective
 from .optimizers import OPTIMIZERS
@@ -107,7 +108,10 @@ class Trainer:
         self.history = History()
         self._callbacks: dict[str, list[Callable[[Trainer], None]]] = {event: [] for event in EVENTS}
         self._order_generator = generator(seed + 1)
-        self._noise = _Noise(seed + 2, self.device) if _draws_while_training(model) else nullcontext()
+        self._noise = _Noise(seed + 2, self.device, active=_draws_while_training(model))
+        # backpropagation written out for a plain MLP (2.5× faster on tiny networks); None: autograd's
+        self.written_out = backprop.WrittenOut(model, goal) if backprop.fits(model, goal) else None
+        self._plain_sgd = backprop.plain_sgd(self.optimizer)
         self._order = torch.empty(0, dtype=torch.long)
         self._cursor = self.n_train  # past the end: the first batch draws a new order
         self._predicted: tuple[int, torch.Tensor] | None = None  # (step, test predictions) at the last record
@@ -191,16 +195,23 @@ class Trainer:
                 self._record()
 
     def _update(self, x: torch.Tensor, target: torch.Tensor) -> None:
-        self.optimizer.zero_grad(set_to_none=True)
-        with self._noise:
-            loss = self.objective.loss(self.model(x), target)
-        penalty = self.penalty()
-        total = loss if penalty is None else loss + penalty
-        total.backward()
+        written_out = self.written_out is not None and not self.written_out.hooked()
+        if written_out:  # every p.grad is overwritten: nothing to zero
+            total = self.written_out.step(x, target, self.hyper.regularization, self.hyper.reg_rate)
+        else:
+            self.optimizer.zero_grad(set_to_none=True)
+            with self._noise:
+                loss = self.objective.loss(self.model(x), target)
+            penalty = self.penalty()
+            total = loss if penalty is None else loss + penalty
+            total.backward()
         self._trigger("after_backward")
         if self.hyper.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.hyper.grad_clip)
-        self.optimizer.step()
+        if written_out and self._plain_sgd:  # torch's SGD.step costs ~80 µs of Python around 6 additions
+            self.written_out.descend(self.optimizer.param_groups[0]["lr"])
+        else:
+            self.optimizer.step()
         self.step_count += 1
         self.samples_seen += len(x)
         self._trigger("after_step")
@@ -263,7 +274,7 @@ def _nothing() -> Iterator[None]:
 
 
 def _draws_while_training(model: nn.Module) -> bool:
-    """Whether a training forward pass draws random numbers (dropout); other networks skip ``_Noise``."""
+    """Whether a training forward pass draws random numbers (dropout); for other networks ``_Noise`` rests."""
     return any(isinstance(m, (nn.modules.dropout._DropoutNd, nn.RReLU)) for m in model.modules())
 
 
@@ -273,19 +284,24 @@ class _Noise:
     else the process ran in between (another learner's run, an analysis), and the exported script draws
     them from the same seed. Swapping a CPU generator's state costs a few microseconds a step."""
 
-    def __init__(self, seed: int, device: torch.device):
+    def __init__(self, seed: int, device: torch.device, active: bool = True):
+        self.active = active  # False: the network draws nothing, and ``with`` does nothing
         self.cuda = device if device.type == "cuda" else None
         self.state = torch.Generator().manual_seed(seed).get_state()
         self.cuda_state = torch.Generator(device).manual_seed(seed).get_state() if self.cuda else None
         self.outside: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
     def __enter__(self) -> None:
+        if not self.active:
+            return
         self.outside = torch.get_rng_state(), torch.cuda.get_rng_state(self.cuda) if self.cuda else None
         torch.set_rng_state(self.state)
         if self.cuda:
             torch.cuda.set_rng_state(self.cuda_state, self.cuda)
 
     def __exit__(self, *exc: object) -> None:
+        if not self.active:
+            return
         self.state = torch.get_rng_state()
         torch.set_rng_state(self.outside[0])
         if self.cuda:
