@@ -55,7 +55,7 @@ SCRIPTS: dict[tuple[str, int], Scripts] = {
     ("forward-propagation", 3): Scripts(Script(0)),
     ("loss-functions", 3): Scripts(Script(200)),
     ("gradient-descent-and-the-learning-rate", 1): Scripts(Script(200)),
-    ("gradient-descent-and-the-learning-rate", 3): Scripts(Script(200, {"lr": "1"}), Script(200, {"lr": "0.03"})),
+    ("gradient-descent-and-the-learning-rate", 3): Scripts(Script(200, {"lr": "0.3"}), Script(200, {"lr": "0.03"})),
     ("backpropagation", 3): Scripts(Script(50)),
     ("optimisers", 2): Scripts(Script(100, {"optimizer": "rmsprop"}), Script(100)),
     ("features-engineered-or-learned", 1): Scripts(Script(500, {"features": "x1,x2,sinx1,sinx2"}), Script(500)),
