@@ -128,7 +128,7 @@ def training(spec: PlaygroundSpec, steps: int, rounds: int) -> None:
     row("Trainer.step(n) of make_run(spec), as played", steps / best["trainer"], "steps/s",
         f"{best['trainer'] / bare:.2f}× the bare loop's time, {best['naive'] / best['trainer']:.2f}× the naive one's "
         "speed")
-    row("the same through autograd (before the written-out backprop)", steps / best["autograd"], "steps/s",
+    row("the same through autograd and torch.optim (before)", steps / best["autograd"], "steps/s",
         f"{best['autograd'] / best['trainer']:.2f}× the Trainer's time")
     row("the same, train and test loss recorded every step", steps / best["recording"], "steps/s",
         f"{best['recording'] / bare:.2f}× the bare loop's time")

@@ -1,5 +1,7 @@
-import pytest
+import math
 import time
+
+import pytest
 
 from conftest import assert_fine, click, open_page, run_of, spec_of, steps, view_frames, view_parts, view_send, wkey
 
@@ -8,7 +10,7 @@ from dl_core.analyses.live_frames import decode
 from dl_core import LayerSpec, PlaygroundSpec, to_query
 from dl_core.specs.fields import Choice, Custom, Range, Several, Steps, Toggle
 from ui import live as live_loop
-from ui.labs.playground import FRAME_SECONDS, PARTS
+from ui.labs.playground import FRAME_SECONDS, PACED_FRAMES_A_SECOND, PARTS
 
 S = "playground"
 K = 150  # Step trains a tenth of a second's worth at the default 1,500 steps a second
@@ -132,6 +134,23 @@ def test_a_playing_tick_sends_its_steps_as_several_frames_of_the_run(playground)
     assert records == sorted(set(records)) and records[-1] == steps(at), "each curve point once, in order"
     view_send(at, S, "command", "pause")
     assert len(view_parts(at)[0]) == 1, "paused: one frame, the state reached"
+
+
+def test_a_busy_server_ticks_less_often_with_more_frames_a_tick(playground):
+    """30 learners playing on one process: each view ticks 30/8 times less often (ui.live.paced), and a tick
+    carries PACED_FRAMES_A_SECOND frames for each second it stands for, so the view still moves."""
+    at = playground
+    view_send(at, S, "command", "play")
+    entry = at.session_state["live"][S]
+    live_loop._seconds_per_step[entry.run.trainer] = 1e-6
+    others = {-k: time.monotonic() for k in range(1, 30)}  # 29 other views that ticked just now
+    live_loop._ticked.update(others)
+    every = live_loop.paced(FRAME_SECONDS)
+    assert every == pytest.approx(FRAME_SECONDS * 30 / live_loop.LEARNERS_AT_FULL_PACE)
+    entry.last_tick -= every
+    at.run()
+    [message] = view_parts(at)
+    assert len(message) == math.ceil(PACED_FRAMES_A_SECOND * every) > PARTS
 
 
 def test_a_server_too_slow_for_the_speed_trains_fewer_steps_not_fewer_frames(playground):

@@ -9,6 +9,8 @@ second that one frame a rerun would, for the same CPU."""
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from dl_core.analyses.frames import bundle
@@ -20,6 +22,7 @@ from ui.page import guarded
 
 FRAME_SECONDS = 0.2  # the live fragment's timer while playing; how much is learnt depends on the clock only
 PARTS = 8  # frames a tick: the states of the run a second the browser shows are PARTS / FRAME_SECONDS
+PACED_FRAMES_A_SECOND = 16  # when a busy server ticks less often (ui.live.paced), a tick carries more frames
 
 
 def _edit(slot: str, edit: object) -> None:
@@ -50,7 +53,8 @@ def show(slot: str) -> None:
         if playing and not 2 / 3 < paced(FRAME_SECONDS) / every < 3 / 2:
             st.rerun()  # many more (or fewer) learners play on this server than when the timer was set: reset it
         selected, frames = selected_neuron(key), []
-        for _ in tick_in_parts([live], every, share=TRAIN_SHARE, parts=PARTS):  # a slow server: fewer steps
+        parts = max(PARTS, math.ceil(PACED_FRAMES_A_SECOND * every))  # a frame costs less than a rerun
+        for _ in tick_in_parts([live], every, share=TRAIN_SHARE, parts=parts):  # a slow server: fewer steps
             frames.append(playground_frame(live.run, live.frames, selected, live.playing, live.run.spec.view.speed))
         live_view(bundle(frames, every), key)
 
