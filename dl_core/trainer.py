@@ -109,7 +109,7 @@ class Trainer:
         self._callbacks: dict[str, list[Callable[[Trainer], None]]] = {event: [] for event in EVENTS}
         self._order_generator = generator(seed + 1)
         self._noise = _Noise(seed + 2, self.device, active=_draws_while_training(model))
-        # backpropagation written out for a plain MLP (2.5× faster on tiny networks); None: autograd's
+        # backpropagation written out for a plain MLP (about 2× faster on tiny networks); None: autograd's
         self.written_out = backprop.WrittenOut(model, goal) if backprop.fits(model, goal) else None
         self._plain_sgd = backprop.plain_sgd(self.optimizer)
         self._order = torch.empty(0, dtype=torch.long)

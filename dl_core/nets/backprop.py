@@ -1,6 +1,6 @@
 """Backpropagation written out for the Playground's plain MLP: a = f(W·x + b) layer by layer, then the chain
 rule back, each weight's gradient put in ``p.grad`` as autograd would. On the Playground's tiny networks
-autograd's bookkeeping costs more than the arithmetic: a training step runs about 2.5× faster this way
+autograd's bookkeeping costs more than the arithmetic: a training step runs about 2× faster this way
 (``benchmarks/playground.py``), which is how many more steps a second a learner sees. The Trainer uses it
 only for the networks it fits (``fits``) and keeps the optimiser, clipping and events as they are;
 ``tests/core/test_backprop.py`` holds it to autograd's gradients for every activation and loss.
