@@ -63,8 +63,8 @@ def test_forward_backward_shows_the_numbers(server, page):
 
 
 def test_no_two_numbers_on_the_every_number_diagram_overlap_on_a_projector(server, browser):
-    """The default network (2 → 4 → 2 → 1), on a 1024×768 screen: no label covers another, whichever unit's
-    weights are labelled."""
+    """The default network (2 → 4 → 2 → 1) and the largest one drawn (2 → 4 → 4 → 4 → 1), on a 1024×768 screen:
+    no label covers another, whichever unit's weights are labelled."""
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -84,6 +84,13 @@ def test_no_two_numbers_on_the_every_number_diagram_overlap_on_a_projector(serve
             assert found["hits"] == [], (unit, found["hits"])
         chart.scroll_into_view_if_needed()
         screenshot(page, "every-number-1024", for_readme=False)
+        page.goto(f"{server.url}/Forward_Backward?layers=4:tanh,4:tanh,4:tanh")  # the largest drawn: narrow columns
+        page.get_by_role("tab", name="Every number").click()
+        page.get_by_role("combobox", name="Label the weights into").click()
+        page.get_by_role("option", name="unit 4 of layer 3 (tanh)").click()
+        settle(page)
+        found = chart.evaluate(OVERLAPS)
+        assert found["count"] == 2 + 4 + 4 + 4 + 1 + 4 and found["hits"] == [], found
     finally:
         context.close()
 
