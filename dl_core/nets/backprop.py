@@ -20,7 +20,6 @@ from .mlp import MLP
 
 Tensor = torch.Tensor
 
-# activation → (f(z), f'(z) from z and a = f(z)); a derivative of None means 1
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -34,6 +33,7 @@ def _silu_slope(z: Tensor, a: Tensor) -> Tensor:  # σ(z)·(1 + z·(1 − σ(z))
     return s * (1.0 + z * (1.0 - s))
 
 
+# activation → (f(z), f′(z) from z and a = f(z)); a slope of None means 1
 ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[Tensor, Tensor], Tensor] | None]] = {
     "tanh": (torch.tanh, lambda z, a: 1.0 - a * a),
     "relu": (torch.relu, lambda z, a: (z > 0).to(z.dtype)),
@@ -57,7 +57,7 @@ def fits(model: nn.Module, objective: Objective) -> bool:
 
 
 def output_gradient(objective: Objective, out: Tensor, target: Tensor) -> Tensor:
-    """∂(mean loss)/∂(raw output), (N, n_outputs), for each loss ``objective.objective`` builds."""
+    """∂(mean loss)/∂(raw output), (N, n_outputs), for each loss that ``dl_core.objective.objective`` builds."""
     n, name = len(out), objective.loss_name
     if name == "cross_entropy":
         g = torch.softmax(out, dim=1)
