@@ -197,13 +197,15 @@ class Trainer:
     def _update(self, x: torch.Tensor, target: torch.Tensor) -> None:
         written_out = self.written_out is not None and not self.written_out.hooked()
         if written_out:  # every p.grad is overwritten: nothing to zero
-            total = self.written_out.step(x, target, self.hyper.regularization, self.hyper.reg_rate)
+            loss = self.written_out.step(x, target, self.hyper.regularization, self.hyper.reg_rate)
         else:
             self.optimizer.zero_grad(set_to_none=True)
             with self._noise:
                 loss = self.objective.loss(self.model(x), target)
+        with torch.set_grad_enabled(not written_out):
             penalty = self.penalty()
-            total = loss if penalty is None else loss + penalty
+        total = loss if penalty is None else loss + penalty
+        if not written_out:
             total.backward()
         self._trigger("after_backward")
         if self.hyper.grad_clip > 0:

@@ -82,8 +82,8 @@ def plain_sgd(optimizer: torch.optim.Optimizer) -> bool:
 
 
 class WrittenOut:
-    """``step``: the loss on a batch (with the penalty's value), every ``p.grad`` set; ``descend``: one plain
-    gradient-descent step with those gradients."""
+    """``step``: the loss on a batch, every ``p.grad`` set (the regulariser's part included); ``descend``: one
+    plain gradient-descent step with those gradients."""
 
     def __init__(self, model: MLP, objective: Objective):
         self.objective = objective
@@ -91,6 +91,7 @@ class WrittenOut:
         self.output = model.output
         self.modules = list(model.modules())
         self.parameters = list(model.parameters())
+        self.weights = [p for p in self.parameters if p.dim() >= 2]  # what a regulariser acts on, as Trainer.penalty
 
     def hooked(self) -> bool:
         """Whether anything watches the modules run (a probe's forward hook): then autograd's way calls them."""
@@ -108,7 +109,7 @@ class WrittenOut:
             zs.append(z)
             outs.append(a)
         out = torch.addmm(self.output.bias, a, self.output.weight.t())
-        total = self.objective.loss(out, target)
+        loss = self.objective.loss(out, target)
         g = output_gradient(self.objective, out, target)  # ∂L/∂z of the output layer
         _fill(self.output, g, a)
         above = self.output
@@ -118,17 +119,10 @@ class WrittenOut:
                 g = g * slope(z, a)  # ∂L/∂z = ∂L/∂a · f′(z)
             _fill(linear, g, given)
             above = linear
-        if regularization != "none" and rate:
-            weights = [linear.weight for linear, _, _ in self.layers] + [self.output.weight]
-            if regularization == "l1":
-                total = total + rate * sum(w.abs().sum() for w in weights)
-                for w in weights:
-                    w.grad.add_(torch.sign(w), alpha=rate)
-            else:
-                total = total + rate * 0.5 * sum((w * w).sum() for w in weights)
-                for w in weights:
-                    w.grad.add_(w, alpha=rate)
-        return total
+        if regularization != "none" and rate:  # the penalty's gradient (its value is the Trainer's ``penalty``)
+            for w in self.weights:
+                w.grad.add_(torch.sign(w) if regularization == "l1" else w, alpha=rate)
+        return loss
 
     @torch.no_grad()
     def descend(self, lr: float) -> None:
