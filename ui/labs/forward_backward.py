@@ -66,8 +66,6 @@ def mlp_view(slot: str, run: Run, example: Example) -> None:
         if max(sizes) <= TINY and len(ex.layers) <= 4:
             units = {f"unit {j + 1} of {layer.name}": (k + 1, j)
                      for k, layer in enumerate(ex.layers) for j in range(len(layer.z))}
-            if st.session_state.get(key("numbers_into")) not in units:  # the network changed under the choice
-                st.session_state.pop(key("numbers_into"), None)
             into = st.columns([2, 3])[0].selectbox("Label the weights into", list(units), key=key("numbers_into"),
                                 help="Each weight's w and ∂L/∂w also show when you point at the middle of its edge.")
             node_text = [[f"{n}={_n(v)}" for n, v in zip(ex.feature_names, ex.features)]]
