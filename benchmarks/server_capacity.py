@@ -140,6 +140,7 @@ class Row:
     steps_mean: float
     cpu: float
     memory_mb: float
+    clients_cpu: float  # this benchmark's own, all learners' clients: on the same cores, it is not the server's
 
 
 async def measure(server: Server, script: Script, n: int, seconds: float) -> Row:
@@ -153,9 +154,9 @@ async def measure(server: Server, script: Script, n: int, seconds: float) -> Row
         await asyncio.wait_for(events[k].wait(), 120)
     await asyncio.sleep(2.0)  # warm-up: each Play reruns its page once
     meter = CpuMeter(server).start()
-    start = time.monotonic()
+    start, own = time.monotonic(), time.process_time()
     await asyncio.sleep(seconds)
-    end = time.monotonic()
+    end, own = time.monotonic(), time.process_time() - own
     cpu, _ = meter.stop()
     memory = resident_mb(server.pid)
     stop.set()
@@ -167,7 +168,7 @@ async def measure(server: Server, script: Script, n: int, seconds: float) -> Row
         before = [step for t, step in s.steps if t < start]
         steps.append(((inside[-1] - (before[-1] if before else inside[0])) / (end - start)) if inside else 0.0)
     return Row(n, statistics.mean(rates), min(rates), sum(r >= GOAL_FRAMES for r in rates), statistics.mean(steps),
-               cpu, memory)
+               cpu, memory, own / (end - start))
 
 
 def main() -> None:
@@ -183,13 +184,14 @@ def main() -> None:
               f"{seconds:g} s measured "
               f"each; nothing else runs on this machine's cores")
         print(f"\n{'learners':>8} │ {'frames/s':>8} {'slowest':>8} {'≥10/s':>7} │ {'steps/s':>8} │ "
-              f"{'server CPU':>10} {'memory':>8}")
-        print(f"{'':>8} │ {'mean':>8} {'learner':>8} {'':>7} │ {'mean':>8} │ {'% of core':>10} {'MB':>8}")
+              f"{'server CPU':>10} {'memory':>8} │ {'clients CPU':>11}")
+        print(f"{'':>8} │ {'mean':>8} {'learner':>8} {'':>7} │ {'mean':>8} │ {'% of core':>10} {'MB':>8} │ "
+              f"{'% of core':>11}")
         for n in counts:
             row = asyncio.run(measure(server, script, n, seconds))
             print(f"{row.learners:>8} │ {row.frames_mean:>8.1f} {row.frames_slowest:>8.1f} "
                   f"{f'{row.reaching_goal}/{row.learners}':>7} │ {row.steps_mean:>8,.0f} │ {row.cpu:>9.0%} "
-                  f"{row.memory_mb:>8.0f}")
+                  f"{row.memory_mb:>8.0f} │ {row.clients_cpu:>10.0%}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import torch
@@ -55,13 +56,44 @@ class History:
 @contextmanager
 def evaluating(model: nn.Module) -> Iterator[nn.Module]:
     """The model in eval mode (no dropout, running statistics for BatchNorm) for the block, then back in
-    the mode it was in."""
+    the mode it was in. A network that computes the same in both modes is left as it is (``mode_free``)."""
+    if mode_free(model):
+        yield model
+        return
     was_training = model.training
     model.eval()
     try:
         yield model
     finally:
         model.train(was_training)
+
+
+def training_mode(model: nn.Module) -> None:
+    """``model.train()``, without walking every module when it is in train mode already."""
+    if not model.training:
+        model.train()
+
+
+_MODE_FREE: WeakKeyDictionary = WeakKeyDictionary()  # a model → whether it computes the same in both modes
+_MODE_FREE_TORCH = (nn.Linear, nn.Identity, nn.ModuleList, nn.ModuleDict, nn.Sequential, nn.Flatten, nn.Unflatten,
+                    nn.LayerNorm, nn.GroupNorm, nn.modules.conv._ConvNd, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d,
+                    nn.AvgPool2d, nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Embedding)
+
+
+def mode_free(model: nn.Module) -> bool:
+    """Whether every module of ``model`` computes the same in train and eval mode: torch's layers that are
+    known to (no dropout, batch statistics or attention dropout among them), its activations but RReLU, and
+    dl_core's own modules, which never read ``self.training`` (tests/core/test_trainer.py holds them to it).
+    Switching modes walks every module, which cost a third of a step on the Playground's heaviest network;
+    for these networks it is skipped. Judged once per model: a network's modules do not change once built."""
+    known = _MODE_FREE.get(model)
+    if known is None:
+        known = _MODE_FREE[model] = all(
+            type(m).__module__.startswith("dl_core.") or isinstance(m, _MODE_FREE_TORCH)
+            or (type(m).__module__ == "torch.nn.modules.activation"
+                and not isinstance(m, (nn.RReLU, nn.MultiheadAttention)))
+            for m in model.modules())
+    return known
 
 
 @contextmanager
@@ -171,7 +203,7 @@ class Trainer:
     def step(self, n: int = 1) -> int:
         """Advances up to ``n`` optimiser steps; returns how many ran (fewer once diverged)."""
         done = 0
-        self.model.train()
+        training_mode(self.model)
         for _ in range(n):
             if self.diverged:
                 break
@@ -188,7 +220,7 @@ class Trainer:
     def step_on(self, x: torch.Tensor, target: torch.Tensor) -> None:
         """One optimiser step on the batch given (inputs (B, ...), loss targets (B,)), e.g. a single example."""
         if not self.diverged:
-            self.model.train()
+            training_mode(self.model)
             with batch_statistics_frozen(self.model) if len(x) == 1 else _nothing():
                 self._update(x.to(self.device), target.to(self.device))
             if not self.diverged:

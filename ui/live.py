@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Callable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
 
 from dl_core import Run
 from dl_core.analyses.chart_frames import Panel, chart_frame
@@ -26,18 +29,53 @@ from ui.page import guarded
 
 TICK_SECONDS = 0.1  # a redraw every tick while playing
 CHART_TICK_SECONDS = 0.1  # the live charts' data ticks; the browser spreads each tick's records over the next tick
+TICK_PARTS = 4  # a tick trains in parts; a click during one ends the tick after the part (asked_meanwhile)
+FLUSH_SECONDS = 0.04  # let_the_frame_go
 MAX_CATCH_UP = 4  # a late tick trains at most this many ticks' worth of steps
 FIRST_STEPS = 8  # a run's first tick, while what a step costs on this server is not known
-TRAIN_SHARE = 0.8  # of the time between two ticks, at most, for training and the tick's frames: the rest sends them
-# One session trains at a time. Sessions are threads of one process: several training at once would take turns
-# for the interpreter at every small tensor operation, and that handing over cost more than the steps themselves
-# (benchmarks/server_capacity.py, five learners: 445 steps a second between them and 12.7 frames a second each
-# without this lock, 820–1,130 steps and 17–27 frames with it).
+TRAIN_SHARE = 0.8  # of the process's time between two ticks, at most, for training and frames (all learners on it
+# together: sessions are threads of one process, and its Python runs on one core at a time); the rest sends them
+
+
+class _Turns:
+    """A lock that sessions get in the order they asked for it (``threading.Lock`` lets a thread that just let
+    go take it again at once: with 30 learners, some waited seconds for a turn while others had many)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._busy = False
+        self._waiting: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._busy:
+                self._busy = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # let go by the session before this one, which hands its turn over
+
+    def __exit__(self, *_) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()  # still busy: the next session's now
+            else:
+                self._busy = False
+
+
+# One session ticks at a time: its steps and the pictures of the run taken between them. Sessions are threads of
+# one process: several computing at once would take turns for the interpreter at every small tensor operation,
+# and that handing over cost more than the work itself (benchmarks/server_capacity.py: five learners, 445 steps a
+# second between them and 12.7 frames a second each when only training was not shared, 820–1,130 steps and
+# 17–27 frames with it; 30 learners, 1.5 frames a second each with the pictures shared, 11 without).
 _ONE_AT_A_TIME = threading.Lock()
 LEARNERS_AT_FULL_PACE = 8  # live views ticking at their own pace on one process; more, and each ticks less often
 _ticked: dict[int, float] = {}  # a live view (id of its state.Live) → when it last ticked, on this process
-_seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()  # a trainer → what a step (with its share of the record
-# and of the tick's frames) cost lately on this server; weak, so that it goes with the run
+# a trainer → what a step (with its record) and a picture of the run for a frame cost lately on this server, in
+# CPU time of the session's thread; weak, so that they go with the run
+_seconds_per_step: WeakKeyDictionary = WeakKeyDictionary()
+_seconds_per_picture: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def steps_per_step_button(run: Run) -> int:
@@ -77,7 +115,8 @@ def buttons(slot_names: tuple[str, ...]) -> None:
 
 
 def apply_command(slot: str, command: str) -> None:
-    """What a live view's own buttons ask for: "play", "pause", "step" or "reset" (anything else is ignored)."""
+    """What a live view's own buttons ask for: "play", "pause", "step" or "reset", or "resync" when the view
+    missed a frame (anything else is ignored)."""
     entry = state.live(slot)
     if command == "play" and not entry.run.trainer.diverged:
         entry.playing, entry.last_tick = True, time.monotonic()
@@ -87,6 +126,8 @@ def apply_command(slot: str, command: str) -> None:
         entry.run.trainer.step(steps_per_step_button(entry.run))
     elif command == "reset":
         state.reset(slot)
+    elif command == "resync":  # the browser lost a frame: the next one carries everything
+        entry.frames.static_key, entry.frames.history_sent = None, 0
 
 
 def tick(entries: list[state.Live], every: float, share: float | None = None) -> None:
@@ -95,11 +136,13 @@ def tick(entries: list[state.Live], every: float, share: float | None = None) ->
     step carries over to the next tick, so a speed below the tick rate trains at that speed, not a step a tick.
 
     ``share``: the share of the time between two ticks that training and the tick's frames may take (the rest
-    sends them), judged from what a step (with its share of the tick's record and frames) has cost lately. A
-    server that cannot keep up with the speed then trains fewer steps, not fewer frames: the view stays smooth
+    sends them), divided among the learners playing on this process and judged from what a step and a frame have
+    cost lately (CPU time). A server that cannot keep up with the speed then trains fewer steps, not fewer frames:
+    the view stays smooth
     and says the step count it reached. A tick that comes late (a busy server) trains no longer: training longer
-    would make the next tick later still."""
-    for _ in tick_in_parts(entries, every, share, parts=1):
+    would make the next tick later still. It trains in ``TICK_PARTS`` parts, so that a click waits for one part,
+    not the tick (``asked_meanwhile``)."""
+    for _ in tick_in_parts(entries, every, share, parts=TICK_PARTS):
         pass
 
 
@@ -109,32 +152,81 @@ def tick_in_parts(entries: list[state.Live], every: float, share: float | None =
     due), so that the caller can take a picture of the run there. The Playground sends a tick's pictures
     together and the browser shows them one after another until the next tick: more states of the run a second
     than the server reruns."""
-    due = _steps_due(entries, every, share)
+    due = _steps_due(entries, every, share, parts)
     if not due:
         yield
         return
-    started, training = time.perf_counter(), [0.0] * len(entries)
-    done = 0
-    for k in range(1, parts + 1):
-        chunk = due * k // parts - done
-        if not chunk:
-            continue
-        for e, entry in enumerate(entries):
-            chunk_started = time.perf_counter()
-            with _ONE_AT_A_TIME:  # the wait counts: a busy server's ticks train fewer steps, and keep their pace
+    with _ONE_AT_A_TIME:  # the whole tick, the caller's pictures with it
+        started, training = time.thread_time(), [0.0] * len(entries)  # CPU time: other sessions' is theirs
+        done = pictures = 0
+        for k in range(1, parts + 1):
+            chunk = due * k // parts - done
+            if not chunk:
+                continue
+            for e, entry in enumerate(entries):
+                chunk_started = time.thread_time()
                 entry.run.trainer.step(chunk)
-            training[e] += time.perf_counter() - chunk_started
-        done += chunk
-        if any(entry.run.trainer.diverged for entry in entries):
-            for entry in entries:
-                entry.playing = False
-            st.rerun()
-        yield  # the caller's picture of the run is part of the tick's cost
-    # what a step cost this tick: its own training, and its share of the pictures taken between the chunks
-    shared = (time.perf_counter() - started - sum(training)) / len(entries)
+                training[e] += time.thread_time() - chunk_started
+            done += chunk
+            if any(entry.run.trainer.diverged for entry in entries):
+                for entry in entries:
+                    entry.playing = False
+                st.rerun()
+            yield  # the caller's picture of the run is part of the tick's cost
+            pictures += 1
+            if k < parts and asked_meanwhile():
+                break  # a click waits for this tick: it ends here, and the time its other parts had is dropped
+        # what a step cost this tick, and a picture of the run (taken between the chunks), each run's share of it
+        picture = (time.thread_time() - started - sum(training)) / len(entries) / max(1, pictures)
     for e, entry in enumerate(entries):
-        cost, before = (training[e] + shared) / due, _seconds_per_step.get(entry.run.trainer)
-        _seconds_per_step[entry.run.trainer] = cost if before is None else 0.7 * before + 0.3 * cost
+        _remember(_seconds_per_step, entry.run.trainer, training[e] / done)
+        _remember(_seconds_per_picture, entry.run.trainer, picture)
+
+
+def _remember(costs: WeakKeyDictionary, trainer: object, cost: float) -> None:
+    before = costs.get(trainer)
+    costs[trainer] = cost if before is None else 0.7 * before + 0.3 * cost
+
+
+_TRIGGERS = ("trigger_value", "string_trigger_value", "json_trigger_value")
+
+
+def asked_meanwhile() -> bool:
+    """Whether the learner clicked or changed something since this run began (the live view's timer aside).
+
+    Streamlit holds a click inside a running fragment until that run ends, and a tick trains for most of its
+    interval: on the heaviest network Pause took 180–260 ms to stop the steps (benchmarks/live_view.py). A tick
+    asks this between its parts and ends early. Streamlit has no public call for it, so this reads the session's
+    pending request (Streamlit's version is pinned; tests/app/test_live_ticks.py holds this to it) and says no
+    when that is not where it expects."""
+    pending = _waiting_rerun()
+    if pending is None:
+        return False
+    if not getattr(pending, "is_auto_rerun", True):
+        return True
+    # a click folded into the timer's rerun that came after it: the click's trigger is among the widget states
+    states = getattr(getattr(pending, "widget_states", None), "widgets", ())
+    return any(state.WhichOneof("value") in _TRIGGERS and getattr(state, state.WhichOneof("value")) for state in states)
+
+
+def _waiting_rerun() -> object | None:
+    """The rerun this session's browser asked for while this run goes on (Streamlit's RerunData), or None."""
+    requests = getattr(get_script_run_ctx(suppress_warning=True), "script_requests", None)
+    if getattr(requests, "_state", None) != ScriptRequestType.RERUN:
+        return None
+    return getattr(requests, "_rerun_data", None)
+
+
+def let_the_frame_go() -> None:
+    """A moment for the frame just drawn to leave, when the next run is already waiting.
+
+    Streamlit drops a fragment's messages not yet sent when the fragment's next run starts, and sends them from
+    another thread that takes its turn for the interpreter. On a busy server a tick's run often ended with the
+    next one already asked for by the browser's timer, which then started at once: with 30 learners, 40 % of the
+    ticks' frames never left the server (benchmarks/server_capacity.py). This thread sleeps a little then: no CPU,
+    and the frame goes out. A tick that ends with nothing waiting goes on at once."""
+    if _waiting_rerun() is not None:
+        time.sleep(FLUSH_SECONDS)
 
 
 def paced(every: float) -> float:
@@ -149,8 +241,9 @@ def paced(every: float) -> float:
     return every * max(1.0, len(_ticked) / LEARNERS_AT_FULL_PACE)
 
 
-def _steps_due(entries: list[state.Live], every: float, share: float | None) -> int:
-    """The steps the clock has paid for since the last tick (within the server's ``share``); the clock moves on."""
+def _steps_due(entries: list[state.Live], every: float, share: float | None, pictures: int = 1) -> int:
+    """The steps the clock has paid for since the last tick, within ``share`` of the process's time divided
+    among the learners playing on it, less what the tick's ``pictures`` cost; the clock moves on."""
     if not entries[0].playing:
         return 0
     now = time.monotonic()
@@ -165,7 +258,10 @@ def _steps_due(entries: list[state.Live], every: float, share: float | None) -> 
         due = min(due, FIRST_STEPS)  # what a step costs here is not known yet: a few, to learn it
         elapsed = min(elapsed, due / speed)
     elif share is not None:
-        affordable = max(1, int(share * every / sum(_seconds_per_step[t] for t in trainers)))
+        share /= max(1, len(_ticked))  # the learners playing on this process share its one core for Python
+        budget = share * every - pictures * sum(_seconds_per_picture.get(t, 0.0) for t in trainers)
+        # at least a step a picture, so that each picture shows the run move
+        affordable = max(min(due, pictures), int(budget / sum(_seconds_per_step[t] for t in trainers)))
         if due > affordable:
             due = affordable
             elapsed = due / speed  # the rest of the time is not owed: it is dropped
@@ -236,6 +332,7 @@ def live_charts_panel(slot: str, panels: Callable[[Run], Sequence[Panel]], every
         run = live.run
         status = run_status(run, live.playing, run.spec.view.speed)
         live_charts(chart_frame(panels(run), live.frames, status, identity=id(run.trainer)), key)
+        let_the_frame_go()
         if command or live.playing != playing:  # after the frame: the view shows the paused state, the last step
             st.rerun()
 

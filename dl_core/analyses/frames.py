@@ -33,6 +33,17 @@ class FrameLog:
     digests: dict = field(default_factory=dict)
 
 
+_DTYPE_NAMES: dict[np.dtype, str] = {}
+
+
+def _dtype_name(dtype: np.dtype) -> str:
+    """"int8", "float32" …: numpy works the name out afresh each time it is asked, and a frame asks a dozen times."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype)
+    return name
+
+
 class Blobs:
     """The arrays of one frame, laid end to end; ``index`` is what the header says about each."""
 
@@ -44,7 +55,7 @@ class Blobs:
     def add(self, name: str, array: np.ndarray) -> None:
         array = np.ascontiguousarray(array)
         raw = array.tobytes()
-        self.index[name] = [self.offset, len(raw), str(array.dtype), list(array.shape)]
+        self.index[name] = [self.offset, len(raw), _dtype_name(array.dtype), list(array.shape)]
         self.parts.append(raw)
         self.offset += len(raw)
         pad = (-self.offset) % 4  # float32 views need 4-byte alignment

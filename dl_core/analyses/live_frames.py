@@ -27,13 +27,22 @@ NEURON_RESOLUTION = 20  # every third grid point of the output's grid: one forwa
 MAX_HISTORY = 2_000  # points kept per curve in the browser; older ones are thinned there
 
 
+def _quantized(values: np.ndarray, scale: float, low: float, dtype: type) -> np.ndarray:
+    """``values × scale`` rounded into [low, scale] as ``dtype``; NaN as 0 (clipping alone takes care of ±inf)."""
+    scaled = np.multiply(values, scale, dtype=np.float32)
+    np.round(scaled, out=scaled)
+    np.clip(scaled, low, scale, out=scaled)
+    scaled[np.isnan(scaled)] = 0
+    return scaled.astype(dtype)
+
+
 def _scaled(values: np.ndarray) -> np.ndarray:
     """Values in about [-1, 1] as int8 (−127…127); NaN as 0."""
-    return np.clip(np.round(np.nan_to_num(values) * 127), -127, 127).astype(np.int8)
+    return _quantized(values, 127, -127, np.int8)
 
 
 def _probabilities(values: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(np.nan_to_num(values) * 255), 0, 255).astype(np.uint8)
+    return _quantized(values, 255, 0, np.uint8)
 
 
 def _static(run: Run) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import torch
@@ -48,11 +49,24 @@ def decision_map(run: Run, resolution: int = 50) -> np.ndarray:
     return _as_maps(score, resolution) if score.ndim == 2 else _as_maps(score[:, None], resolution)[0]
 
 
+_GRIDS: WeakKeyDictionary = WeakKeyDictionary()  # a plane → {(resolution, device): its grid's encoded inputs}
+
+
+def grid_inputs(run: Run, resolution: int) -> torch.Tensor:
+    """(R·R, F) what the network takes at the grid's points: the same for every frame of a run's plane, so kept
+    with the plane (a plane's input features are fixed when it is made)."""
+    grids = _GRIDS.setdefault(run.plane, {})
+    key = (resolution, str(run.trainer.device))
+    if key not in grids:
+        grids.clear()  # one grid a plane is what the live view asks for
+        grids[key] = run.plane.encode(grid_points(resolution, run.plane.extent)).to(run.trainer.device)
+    return grids[key]
+
+
 @torch.no_grad()
 def network_maps(run: Run, resolution: int = 50) -> NetworkMaps:
     """One forward pass of the Playground's MLP over the grid gives every neuron's map and the output's."""
-    points = grid_points(resolution, run.plane.extent)
-    inputs = run.plane.encode(points).to(run.trainer.device)  # (R·R, F)
+    inputs = grid_inputs(run, resolution)  # (R·R, F)
     with evaluating(run.model) as model:
         layers = model.forward_all(inputs)
     score = run.objective.score(layers[-1])  # (R·R,) or (R·R, C)

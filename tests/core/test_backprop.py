@@ -102,8 +102,9 @@ def test_training_follows_autograds_training_step_for_step(optimizer, reg, clip)
 def test_a_hook_on_a_module_is_called_while_training():
     """A probe or an observer that hooks a module sees it run: the step then goes autograd's way."""
     trainer = make_run(playground()).trainer
-    modes = []  # True: a training step ran the module; False: an evaluation did
-    handle = trainer.model.hidden[0].register_forward_hook(lambda module, args, out: modes.append(module.training))
+    modes = []  # True: a training step ran the module (with a graph); False: an evaluation did
+    handle = trainer.model.hidden[0].register_forward_hook(lambda module, args, out: modes.append(
+        torch.is_grad_enabled()))
     trainer.step(2)
     handle.remove()
     assert modes.count(True) == 2

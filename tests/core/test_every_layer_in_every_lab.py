@@ -247,3 +247,25 @@ def test_the_exported_script_starts_from_the_same_network_and_trains(spec, expor
     assert first and "step 1: train loss on the batch" in output, output
     expected = make_run(spec).trainer.history.train_loss[0]
     assert float(first.group(1)) == pytest.approx(expected, rel=1e-3, abs=2e-4), output  # printed to 4 decimals
+
+
+@rows("modes")
+def test_a_network_said_to_compute_the_same_in_both_modes_does(spec):
+    """The Trainer skips switching train/eval mode for a network ``mode_free`` passes (a walk over every module,
+    a third of a tiny network's step): each row's network in train mode and in eval mode, on the same inputs,
+    must then agree; dropout and batch normalisation must not pass."""
+    from dl_core.trainer import mode_free
+
+    run = make_run(spec)
+    run.trainer.step(3)  # batch normalisation's running statistics move away from their start
+    x = run.trainer.x_train[:16]
+    run.model.train()
+    torch.manual_seed(1)
+    trained = run.model(x)
+    run.model.eval()
+    evaluated = run.model(x)
+    kinds = {layer.kind for layer in spec.layers}
+    if kinds & {"dropout", "batchnorm"}:
+        assert not mode_free(run.model)
+    if mode_free(run.model):
+        torch.testing.assert_close(trained, evaluated)

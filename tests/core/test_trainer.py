@@ -199,3 +199,25 @@ def test_clipping_caps_the_update_norm():
     trainer.set_hyper(TrainSpec(learning_rate=1.0, batch_size=2000, grad_clip=0.0))
     trainer.step(1)
     assert (torch.cat([p.detach().reshape(-1) for p in trainer.model.parameters()]) - after).norm() > 0.05
+
+
+def test_no_module_of_dl_cores_own_computes_differently_in_train_and_eval_mode():
+    """``mode_free`` counts dl_core's own modules as computing the same in both modes, so that the Trainer
+    need not switch their mode: none of them may read ``self.training`` (a dropout of their own would)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import dl_core
+    from dl_core.trainer import mode_free
+
+    found = []
+    for info in pkgutil.walk_packages(dl_core.__path__, "dl_core."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, torch.nn.Module) and cls.__module__ == info.name:
+                found.append(cls)
+                assert ".training" not in inspect.getsource(cls), f"{cls.__qualname__} reads its mode"
+    assert len(found) >= 5, "dl_core's modules were not found"
+    assert not mode_free(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5)))
+    assert mode_free(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh()))

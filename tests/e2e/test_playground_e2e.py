@@ -127,3 +127,53 @@ def test_playing_shows_more_states_than_the_server_reruns_and_never_a_blank_canv
     assert seen["states"] > 1.5 * seconds / FRAME_SECONDS, f"{seen['states']} states of the run in {seconds} s"
     play_button(page).click()
     assert "Play" in play_button(page).inner_text()
+
+
+def test_a_lost_frame_is_asked_for_again_and_the_view_carries_on(server, page):
+    """A busy server can drop a tick's message (Streamlit drops a fragment's unsent messages when its next run
+    starts). The view notices that curve points are missing and sends "resync"; the next frame carries
+    everything. Here the websocket between the page and the server drops one tick's message on purpose."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    frames, dropped, asked = [0], [], []
+
+    def is_frame(message) -> bool:
+        if not isinstance(message, bytes):
+            return False
+        forward = ForwardMsg.FromString(message)
+        return (forward.WhichOneof("type") == "delta" and forward.delta.WhichOneof("type") == "new_element"
+                and forward.delta.new_element.WhichOneof("type") == "bidi_component")
+
+    def route(socket) -> None:
+        upstream = socket.connect_to_server()
+
+        def to_page(message) -> None:
+            if is_frame(message):
+                frames[0] += 1
+                if frames[0] == 8 and not dropped:  # a tick's message, a while after Play
+                    dropped.append(message)
+                    return
+            socket.send(message)
+
+        def to_server(message) -> None:
+            if isinstance(message, bytes) and b"resync" in BackMsg.FromString(message).SerializeToString():
+                asked.append(time.time())
+            upstream.send(message)
+
+        socket.on_message(to_server)
+        upstream.on_message(to_page)
+
+    page.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+    page.goto(server.url + "/Playground")
+    play_button(page).wait_for()
+    page.locator(".live-view .status").filter(has_text="Step 0").wait_for()
+    play_button(page).click()
+    deadline = time.time() + 30
+    while time.time() < deadline and not asked:
+        page.wait_for_timeout(200)
+    assert dropped, "no frame was dropped: the test did not run as meant"
+    assert asked, "the view did not ask for the frames it lost"
+    before, _ = status(page)
+    wait_for_status(page, lambda s, l: s > before)  # and it carries on
+    play_button(page).click()

@@ -131,11 +131,29 @@ class LiveView {
     this.arrived = now;
     this.gap = this.gap === undefined ? gap : 0.8 * this.gap + 0.2 * gap; // ticks come about this far apart
     this.flush(false);
+    this.checkContinuity(frames); // after the last message's frames have given their curve points
     this.queue = frames;
     this.spacing = (0.9 * this.gap) / frames.length; // done a little before the next tick's frames are due
     // Pause clicked and the server has not seen it yet: what it trained meanwhile shows at once, not played out
     if (this.play.pausing) this.flush(true);
     else this.next();
+  }
+
+  // A busy server can lose a message (Streamlit drops a fragment's unsent messages when its next run starts):
+  // the network's layout, or curve points, never arrive. The view then asks for everything again.
+  checkContinuity(frames) {
+    let have = this.static ? this.historyCount : null;
+    let missing = false;
+    for (const { header, blobs } of frames) {
+      if (header.static) have = 0;
+      else if (have === null || (header.history_from !== 0 && header.history_from !== have)) missing = true;
+      if (have !== null) have = (header.history_from === 0 ? 0 : have) + blobs.history.shape[1];
+    }
+    const now = performance.now();
+    if (missing && !(now - this.askedAgain < 1000)) {
+      this.askedAgain = now;
+      this.send("command", "resync");
+    }
   }
 
   next() {
@@ -178,7 +196,8 @@ class LiveView {
   appendHistory(header, blob) {
     const n = blob.shape[1];
     const h = this.history;
-    if (header.history_from === 0) { h.step = []; h.train = []; h.test = []; h.accuracy = []; }
+    if (header.history_from === 0) { h.step = []; h.train = []; h.test = []; h.accuracy = []; this.historyCount = 0; }
+    this.historyCount = (this.historyCount || 0) + n;
     for (let k = 0; k < n; k++) {
       h.step.push(blob.data[k]); h.train.push(blob.data[n + k]);
       h.test.push(blob.data[2 * n + k]); h.accuracy.push(blob.data[3 * n + k]);

@@ -17,7 +17,7 @@ from dl_core.analyses.frames import bundle
 from dl_core.analyses.live_frames import playground_frame
 from ui import state
 from ui.components.live_view import live_view, selected_neuron, trigger
-from ui.live import TRAIN_SHARE, apply_command, paced, tick_in_parts
+from ui.live import TRAIN_SHARE, apply_command, let_the_frame_go, paced, tick_in_parts
 from ui.page import guarded
 
 FRAME_SECONDS = 0.2  # the live fragment's timer while playing; how much is learnt depends on the clock only
@@ -57,6 +57,7 @@ def show(slot: str) -> None:
         for _ in tick_in_parts([live], every, share=TRAIN_SHARE, parts=parts):  # a slow server: fewer steps
             frames.append(playground_frame(live.run, live.frames, selected, live.playing, live.run.spec.view.speed))
         live_view(bundle(frames, every), key)
+        let_the_frame_go()
 
     panel()
     with st.expander("The network in PyTorch terms"):
