@@ -353,7 +353,8 @@ def chart_frame(panels: Sequence[Panel], log: FrameLog, status: dict, identity: 
     if len(set(keys)) != len(keys):
         raise ValueError(f"panel keys must be unique: {keys}")
     static_key = (json.dumps(layout, sort_keys=True), identity)
-    header: dict = {"status": status, "panels": {}}
+    log.sequence += 1  # the browser asks for everything again when one is missing (a busy server can lose one)
+    header: dict = {"status": status, "panels": {}, "seq": log.sequence}
     if log.static_key != static_key:
         header["layout"] = layout
         log.static_key, log.sent, log.digests = static_key, {}, {}

@@ -24,13 +24,14 @@ class FrameLog:
     """What one browser's live view already has, so that a frame carries only what changed: the version of the
     rarely changing part (``static_key``), how much history went out (``history_sent``: the Playground's curves;
     ``sent``: the last step sent per chart), a digest of each chart's last content (``digests``), and ``extra``:
-    the ids of the view's commands already acted on."""
+    the ids of the view's commands already acted on; ``sequence``: the number of the last frame built."""
 
     static_key: object = None
     history_sent: int = 0
     extra: dict = field(default_factory=dict)
     sent: dict = field(default_factory=dict)
     digests: dict = field(default_factory=dict)
+    sequence: int = 0  # the live charts' frames are numbered: the browser notices one that never came
 
 
 _DTYPE_NAMES: dict[np.dtype, str] = {}

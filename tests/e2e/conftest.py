@@ -202,3 +202,70 @@ def play_button(page):
 
 def step_button(page):
     return page.locator(".live-view button.step")
+
+
+class LostFrame:
+    """One live view's message dropped on its way to the page (``lose_one_frame``), and the page's "resync"."""
+
+    def __init__(self) -> None:
+        self.armed, self.dropped, self.asked = False, [], []
+
+    def arm(self) -> None:
+        """The next frame with news only is lost (once the view plays steadily: a page run's frame brings the
+        layout again, and a loss just before one is made good without asking)."""
+        self.armed = True
+
+    def wait_for_the_ask(self, page, timeout: float = 30.0) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline and not self.asked:
+            page.wait_for_timeout(200)
+        assert self.dropped, "no frame was dropped: the test did not run as meant"
+        assert self.asked, "the view did not ask for what it lost"
+
+
+def lose_one_frame(page) -> LostFrame:
+    """Routes the page's websocket through the test: once armed, the next message carrying a live view's frame (a
+    components-v2 element) with news only never reaches the page, as when a busy server's Streamlit drops it. Messages from the
+    page that carry the command "resync" are noted."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from dl_core.analyses.frames import decode
+    from ui.components.loader import payload
+
+    lost = LostFrame()
+
+    def is_frame(message) -> bool:
+        """A live view's frame that only carries news (not the layout a later frame would bring again)."""
+        if not isinstance(message, bytes):
+            return False
+        forward = ForwardMsg.FromString(message)
+        if forward.WhichOneof("type") != "delta" or forward.delta.WhichOneof("type") != "new_element":
+            return False
+        element = forward.delta.new_element
+        if (element.WhichOneof("type") != "bidi_component" or element.bidi_component.WhichOneof("data") != "bytes"
+                or "live" not in element.bidi_component.component_name):
+            return False
+        header, blobs = decode(payload(element.bidi_component.bytes))
+        if "parts" in header:  # a tick's frames together: its first
+            header, _ = decode(blobs["part0"].tobytes())
+        return "static" not in header and "layout" not in header
+
+    def route(socket) -> None:
+        upstream = socket.connect_to_server()
+
+        def to_page(message) -> None:
+            if lost.armed and not lost.dropped and is_frame(message):
+                lost.dropped.append(message)
+                return
+            socket.send(message)
+
+        def to_server(message) -> None:
+            if isinstance(message, bytes) and b"resync" in message:
+                lost.asked.append(time.time())
+            upstream.send(message)
+
+        socket.on_message(to_server)
+        upstream.on_message(to_page)
+
+    page.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+    return lost

@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from conftest import ARTIFACTS, watch_canvases
+from conftest import ARTIFACTS, lose_one_frame, watch_canvases
 from PIL import Image
 
 LABS = {
@@ -137,3 +137,21 @@ def test_a_live_lab_plays_without_a_blank_frame_pauses_and_fits_a_projector(serv
         screenshot(page, f"live-{lab}-1024")
     finally:
         context.close()
+
+
+def test_a_live_lab_that_lost_a_frame_asks_for_everything_again_and_carries_on(server, page):
+    """Streamlit can drop a busy server's unsent frame: its records never arrive. The frames are numbered; the
+    view notices the missing one, sends "resync", and the next frame carries the layout and every record."""
+    lost = lose_one_frame(page)
+    page.goto(server.url + LABS["builder"])
+    page.locator(".live-charts .play").wait_for()
+    page.locator(".live-charts .play").click()
+    page.wait_for_timeout(2500)  # Play reruns the page once; then the ticks
+    lost.arm()
+    lost.wait_for_the_ask(page)
+    before = counter(page, "frames")
+    deadline = time.time() + 30
+    while time.time() < deadline and counter(page, "frames") <= before + 2:
+        page.wait_for_timeout(200)
+    assert counter(page, "frames") > before + 2, "the view stopped after it asked"
+    page.locator(".live-charts .play").click()

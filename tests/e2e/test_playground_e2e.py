@@ -1,7 +1,7 @@
 import re
 import time
 
-from conftest import play_button, screenshot, status, wait_for_status, watch_canvases
+from conftest import lose_one_frame, play_button, screenshot, status, wait_for_status, watch_canvases
 
 DEEP_LINK = ("/Playground?dataset=xor&noise=10&layers=5:relu,3:relu&optimizer=adam&lr=0.01"
              "&test=1&seed=7&features=x1,x2,x1x2")
@@ -133,47 +133,14 @@ def test_a_lost_frame_is_asked_for_again_and_the_view_carries_on(server, page):
     """A busy server can drop a tick's message (Streamlit drops a fragment's unsent messages when its next run
     starts). The view notices that curve points are missing and sends "resync"; the next frame carries
     everything. Here the websocket between the page and the server drops one tick's message on purpose."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    frames, dropped, asked = [0], [], []
-
-    def is_frame(message) -> bool:
-        if not isinstance(message, bytes):
-            return False
-        forward = ForwardMsg.FromString(message)
-        return (forward.WhichOneof("type") == "delta" and forward.delta.WhichOneof("type") == "new_element"
-                and forward.delta.new_element.WhichOneof("type") == "bidi_component")
-
-    def route(socket) -> None:
-        upstream = socket.connect_to_server()
-
-        def to_page(message) -> None:
-            if is_frame(message):
-                frames[0] += 1
-                if frames[0] == 8 and not dropped:  # a tick's message, a while after Play
-                    dropped.append(message)
-                    return
-            socket.send(message)
-
-        def to_server(message) -> None:
-            if isinstance(message, bytes) and b"resync" in BackMsg.FromString(message).SerializeToString():
-                asked.append(time.time())
-            upstream.send(message)
-
-        socket.on_message(to_server)
-        upstream.on_message(to_page)
-
-    page.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+    lost = lose_one_frame(page)
     page.goto(server.url + "/Playground")
     play_button(page).wait_for()
     page.locator(".live-view .status").filter(has_text="Step 0").wait_for()
     play_button(page).click()
-    deadline = time.time() + 30
-    while time.time() < deadline and not asked:
-        page.wait_for_timeout(200)
-    assert dropped, "no frame was dropped: the test did not run as meant"
-    assert asked, "the view did not ask for the frames it lost"
+    page.wait_for_timeout(2500)  # Play reruns the page once; then the ticks
+    lost.arm()
+    lost.wait_for_the_ask(page)
     before, _ = status(page)
     wait_for_status(page, lambda s, l: s > before)  # and it carries on
     play_button(page).click()

@@ -764,6 +764,14 @@ class LiveCharts {
 
   update(bytes) {
     const { header, blobs } = decode(bytes);
+    // A busy server can lose a frame (Streamlit drops a fragment's unsent messages when its next run starts):
+    // its records or a changed panel never arrive. The view then asks for everything again.
+    const lost = !header.layout && this.seq !== undefined && header.seq !== this.seq + 1;
+    this.seq = header.seq;
+    if (lost && !(performance.now() - this.askedAgain < 1000)) {
+      this.askedAgain = performance.now();
+      this.send("command", "resync");
+    }
     this.finish(); // whatever the last tick still held back is shown now
     if (header.layout) this.build(header.layout);
     const status = header.status;
