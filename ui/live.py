@@ -333,7 +333,8 @@ def live_charts_panel(slot: str, panels: Callable[[Run], Sequence[Panel]], every
         status = run_status(run, live.playing, run.spec.view.speed)
         live_charts(chart_frame(panels(run), live.frames, status, identity=id(run.trainer)), key)
         let_the_frame_go()
-        if (command and command != "resync") or live.playing != playing:  # after the frame: the view shows the paused state, the last step
+        # after the frame: the view shows the paused state, the last step ("resync" only asks for a full frame)
+        if (command and command != "resync") or live.playing != playing:
             st.rerun()
 
     view()

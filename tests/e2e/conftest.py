@@ -224,9 +224,9 @@ class LostFrame:
 
 
 def lose_one_frame(page) -> LostFrame:
-    """Routes the page's websocket through the test: once armed, the next message carrying a live view's frame (a
-    components-v2 element) with news only never reaches the page, as when a busy server's Streamlit drops it. Messages from the
-    page that carry the command "resync" are noted."""
+    """Routes the page's websocket through the test: once armed, the next message carrying a live view's frame
+    (a components-v2 element) with news only never reaches the page, as when a busy server's Streamlit drops it.
+    Messages from the page that carry the command "resync" are noted."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     from dl_core.analyses.frames import decode
