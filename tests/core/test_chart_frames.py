@@ -93,6 +93,17 @@ def test_a_second_frame_sends_only_the_new_records():
     assert fourth["panels"]["loss"]["note"] == "now" and len(arrays["loss.x"]) == 0, "a new note alone"
 
 
+def test_frames_are_numbered_and_a_lost_one_is_made_good_by_a_frame_with_everything():
+    """The browser notices a frame that never came by its number and sends "resync", which forgets what this
+    browser was sent (ui.live.apply_command): the next frame carries the layout and every record again."""
+    log = FrameLog()
+    numbers = [frame([lines(range(0, 10 * k, 10))], log)[0]["seq"] for k in range(1, 5)]
+    assert numbers == [1, 2, 3, 4]
+    log.static_key = None  # what "resync" does
+    again, arrays = frame([lines(range(0, 60, 10))], log)
+    assert again["seq"] == 5 and "layout" in again and list(arrays["loss.x"]) == [0, 10, 20, 30, 40, 50]
+
+
 def test_a_new_run_or_a_shorter_history_starts_the_lines_again():
     log = FrameLog()
     frame([lines(range(0, 100, 10))], log)
