@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from typing import Callable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
@@ -30,38 +29,11 @@ from ui.page import guarded
 TICK_SECONDS = 0.1  # a redraw every tick while playing
 CHART_TICK_SECONDS = 0.1  # the live charts' data ticks; the browser spreads each tick's records over the next tick
 TICK_PARTS = 4  # a tick trains in parts; a click during one ends the tick after the part (asked_meanwhile)
-FLUSH_SECONDS = 0.04  # let_the_frame_go
+FLUSH_SECONDS = 0.04  # let_the_frame_go (20 ms let 88 % of the frames out at 30 learners, 40 ms 90 %)
 MAX_CATCH_UP = 4  # a late tick trains at most this many ticks' worth of steps
 FIRST_STEPS = 8  # a run's first tick, while what a step costs on this server is not known
 TRAIN_SHARE = 0.8  # of the process's time between two ticks, at most, for training and frames (all learners on it
 # together: sessions are threads of one process, and its Python runs on one core at a time); the rest sends them
-
-
-class _Turns:
-    """A lock that sessions get in the order they asked for it (``threading.Lock`` lets a thread that just let
-    go take it again at once: with 30 learners, some waited seconds for a turn while others had many)."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._busy = False
-        self._waiting: deque[threading.Lock] = deque()
-
-    def __enter__(self) -> None:
-        with self._guard:
-            if not self._busy:
-                self._busy = True
-                return
-            turn = threading.Lock()
-            turn.acquire()
-            self._waiting.append(turn)
-        turn.acquire()  # let go by the session before this one, which hands its turn over
-
-    def __exit__(self, *_) -> None:
-        with self._guard:
-            if self._waiting:
-                self._waiting.popleft().release()  # still busy: the next session's now
-            else:
-                self._busy = False
 
 
 # One session ticks at a time: its steps and the pictures of the run taken between them. Sessions are threads of
@@ -138,10 +110,9 @@ def tick(entries: list[state.Live], every: float, share: float | None = None) ->
     ``share``: the share of the time between two ticks that training and the tick's frames may take (the rest
     sends them), divided among the learners playing on this process and judged from what a step and a frame have
     cost lately (CPU time). A server that cannot keep up with the speed then trains fewer steps, not fewer frames:
-    the view stays smooth
-    and says the step count it reached. A tick that comes late (a busy server) trains no longer: training longer
-    would make the next tick later still. It trains in ``TICK_PARTS`` parts, so that a click waits for one part,
-    not the tick (``asked_meanwhile``)."""
+    the view stays smooth and says the step count it reached. A tick that comes late (a busy server) trains no
+    longer: training longer would make the next tick later still. It trains in ``TICK_PARTS`` parts, so that a
+    click waits for one part, not the tick (``asked_meanwhile``)."""
     for _ in tick_in_parts(entries, every, share, parts=TICK_PARTS):
         pass
 
@@ -223,8 +194,9 @@ def let_the_frame_go() -> None:
     Streamlit drops a fragment's messages not yet sent when the fragment's next run starts, and sends them from
     another thread that takes its turn for the interpreter. On a busy server a tick's run often ended with the
     next one already asked for by the browser's timer, which then started at once: with 30 learners, 40 % of the
-    ticks' frames never left the server (benchmarks/server_capacity.py). This thread sleeps a little then: no CPU,
-    and the frame goes out. A tick that ends with nothing waiting goes on at once."""
+    ticks' frames never left the server (benchmarks/server_capacity.py); with this sleep about a tenth, and the
+    views ask for what they missed ("resync"). The thread sleeps: no CPU. A tick that ends with nothing waiting
+    goes on at once."""
     if _waiting_rerun() is not None:
         time.sleep(FLUSH_SECONDS)
 
