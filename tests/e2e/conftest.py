@@ -208,11 +208,11 @@ class LostFrame:
     """One live view's message dropped on its way to the page (``lose_one_frame``), and the page's "resync"."""
 
     def __init__(self) -> None:
-        self.armed, self.dropped, self.asked = False, [], []
+        self.armed, self.passed, self.dropped, self.asked = False, 0, [], []
 
     def arm(self) -> None:
-        """The next frame with news only is lost (once the view plays steadily: a page run's frame brings the
-        layout again, and a loss just before one is made good without asking)."""
+        """The second frame with news only from now on is lost. Arm once the view plays steadily: a page run's
+        frame brings the layout again, so a frame lost just before one is made good without asking."""
         self.armed = True
 
     def wait_for_the_ask(self, page, timeout: float = 30.0) -> None:
@@ -255,8 +255,10 @@ def lose_one_frame(page) -> LostFrame:
 
         def to_page(message) -> None:
             if lost.armed and not lost.dropped and is_frame(message):
-                lost.dropped.append(message)
-                return
+                lost.passed += 1
+                if lost.passed == 2:
+                    lost.dropped.append(message)
+                    return
             socket.send(message)
 
         def to_server(message) -> None:

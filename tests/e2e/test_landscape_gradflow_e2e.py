@@ -192,7 +192,16 @@ def test_the_2d_slice_appears_coarse_sharpens_in_place_and_cancel_keeps_a_coarse
     side.press("Enter")
     page.get_by_text(re.compile(r"^41×41 points, computed in ")).wait_for()
     sides = page.evaluate("window.__contourSides")  # the 21×21 picture stays until the new one's first level
-    assert sides[-3:] == [11, 21, 41], f"the coarse picture first, then sharper in place: {sides}"
+    # a coarser picture, then sharper in place, in the browser. The server sends 11, 21 and 41 (in that order:
+    # tests/app/test_landscape_and_gradflow.py); when two wait together, Streamlit sends only the later, so the
+    # 11 is not always drawn here
+    sharpening = sides[-1:]
+    for earlier in reversed(sides[:-1]):
+        if earlier >= sharpening[0]:
+            break
+        sharpening.insert(0, earlier)
+    assert sharpening[-1] == 41 and len(sharpening) >= 2 and set(sharpening) <= {11, 21, 41}, \
+        f"the coarse picture first, then sharper in place: {sides}"
     info = page.get_by_text(re.compile(r"^A 41×41 grid is 1,681 evaluations of the loss\. One costs [\d.]+ ms"))
     settle(page)
     look(page, "landscape", info, for_readme=True)
@@ -229,13 +238,13 @@ def test_an_experiment_runs_with_progress_and_sets_the_numbers_beside_the_claim(
     page.get_by_role("tab", name="Batch size, seen with filter normalisation").click()
     page.get_by_role("tabpanel", name="Batch size, seen with filter normalisation").get_by_role(
         "button", name="Run this experiment").click()
-    page.wait_for_function("window.__progress.length > 0")  # a bar came (it may be gone again by now)
     verdict = page.get_by_text(re.compile(r"^Your networks: Batch 8: the loss rises"))
     verdict.wait_for()
     seen = page.evaluate("window.__progress")
-    # the bar showed, and only ever moved forward (a quick run may be drawn at one of its values only: the
-    # browser draws what has arrived when it next paints; the order of every update is tested in tests/app)
-    assert seen and seen == sorted(seen), f"the progress bar moved forward: {seen}"
+    # the bar only ever moved forward. A quick run may show it at one value or not at all: Streamlit sends only the
+    # last of an element's updates that wait together, and on a busy server that can be the result itself. That
+    # the bar is drawn, and the order of every update, are tested in tests/app.
+    assert seen == sorted(seen), f"the progress bar moved forward: {seen}"
     settle(page)
     claim = page.get_by_text(re.compile(r"^What the paper found\. With filter-normalised directions"))
     assert claim.is_visible() and verdict.is_visible()

@@ -146,7 +146,11 @@ def test_a_live_lab_that_lost_a_frame_asks_for_everything_again_and_carries_on(s
     page.goto(server.url + LABS["builder"])
     page.locator(".live-charts .play").wait_for()
     page.locator(".live-charts .play").click()
-    page.wait_for_timeout(2500)  # Play reruns the page once; then the ticks
+    view(page).locator(".status").filter(has_text="Step").wait_for()
+    playing = counter(page, "frames")
+    deadline = time.time() + 60
+    while time.time() < deadline and counter(page, "frames") < playing + 5:  # Play reruns the page; then ticks
+        page.wait_for_timeout(200)
     lost.arm()
     lost.wait_for_the_ask(page)
     before = counter(page, "frames")

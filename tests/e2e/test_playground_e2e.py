@@ -138,7 +138,8 @@ def test_a_lost_frame_is_asked_for_again_and_the_view_carries_on(server, page):
     play_button(page).wait_for()
     page.locator(".live-view .status").filter(has_text="Step 0").wait_for()
     play_button(page).click()
-    page.wait_for_timeout(2500)  # Play reruns the page once; then the ticks
+    wait_for_status(page, lambda s, l: s > 0)
+    page.wait_for_timeout(1500)  # Play reruns the page once; then the ticks
     lost.arm()
     lost.wait_for_the_ask(page)
     before, _ = status(page)
